@@ -1,0 +1,112 @@
+"""The ``kmskit`` command: the root group and the one place that maps errors to exit codes.
+
+Exit codes (DESIGN.md, "Command line"): 0 ok; 1 the operation ran and failed (an invalid
+signature, a ciphertext that does not decrypt); 2 a usage or input error. Errors are one
+line on stderr naming the KMS error where there is one; ``KMSKIT_DEBUG=1`` adds the
+traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from cli.demo import demo
+from cli.offline import offline
+from offline.errors import (
+    DisabledException,
+    IncorrectKeyException,
+    InvalidCiphertextException,
+    KMSInvalidSignatureException,
+    KMSInvalidStateException,
+    KmskitError,
+    NotFoundException,
+)
+
+# click >= 8.2 raises this for a group called with no arguments; older click prints help.
+_NoArgsIsHelp: type[click.ClickException] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_NeverRaised", (click.ClickException,), {})
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+# These mean "the request was well-formed and the answer is no".
+_OPERATION_FAILURES = (
+    KMSInvalidSignatureException,
+    InvalidCiphertextException,
+    IncorrectKeyException,
+    DisabledException,
+    KMSInvalidStateException,
+    NotFoundException,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="kmskit")
+def kmskit() -> None:
+    """Offline, KMS-compatible envelope encryption and public-key operations.
+
+    Algorithm and key-spec names are the AWS KMS names (RSASSA_PSS_SHA_256, ECC_NIST_P256,
+    SM2DSA, ...); Alibaba names (EC_SM2, EC_P256, ...) are accepted where a key spec is read.
+    Blob arguments take a path, fileb://path or - for stdin.
+
+    Exit codes: 0 success, 1 the operation failed (for example an invalid signature),
+    2 a usage or input error. Set KMSKIT_DEBUG=1 to see tracebacks.
+    """
+
+
+kmskit.add_command(offline)
+kmskit.add_command(demo)
+
+
+def exit_code_for(error: KmskitError) -> int:
+    return EXIT_FAILED if isinstance(error, _OPERATION_FAILURES) else EXIT_USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code (the console script calls ``sys.exit`` on it)."""
+    debug = os.environ.get("KMSKIT_DEBUG") == "1"
+    try:
+        kmskit.main(args=argv, prog_name="kmskit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_USAGE
+    except _NoArgsIsHelp as exc:  # `kmskit offline` alone: show the help, as git does
+        click.echo(exc.format_message(), err=True)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        # One line, not click's three: scripts grep stderr, people read the hint.
+        where = f"; see '{exc.ctx.command_path} --help'" if getattr(exc, "ctx", None) else ""
+        click.echo(f"UsageError: {exc.format_message()}{where}", err=True)
+        return EXIT_USAGE
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except KmskitError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"{exc.code}: {exc}", err=True)
+        return exit_code_for(exc)
+    except BrokenPipeError:
+        # `kmskit ... | head`: the reader went away; that is not our error.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except Exception as exc:  # a bug: still one line, unless debugging
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"InternalError: {type(exc).__name__}: {exc} (KMSKIT_DEBUG=1 shows more)", err=True
+        )
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def run() -> None:
+    sys.exit(main())

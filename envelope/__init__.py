@@ -1,0 +1,1 @@
+"""kmskit envelope layer."""

@@ -1,0 +1,78 @@
+"""kmskit's offline layer: everything that works with no KMS at all.
+
+Key-spec and algorithm tables (:mod:`offline.specs`), key loading in every format a KMS
+hands out, sign/verify, encrypt/decrypt and ECDH with KMS algorithm names and KMS refusal
+rules. SM2 lives in :mod:`offline.sm2`. This package imports nothing from the other layers.
+
+Names are resolved lazily (PEP 562), so importing :mod:`offline.specs` or
+:mod:`offline.errors` does not load ``cryptography``; that keeps ``kmskit --help`` fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from offline.agreement import derive_shared_secret
+    from offline.encryption import decrypt, encrypt
+    from offline.errors import (
+        InvalidCiphertextException,
+        InvalidKeyUsageException,
+        KeyFormatError,
+        KmskitError,
+        KMSInvalidSignatureException,
+        UnsupportedKeySpecError,
+        ValidationException,
+    )
+    from offline.keys import (
+        PrivateKey,
+        PublicKey,
+        generate_private_key,
+        load_private_key,
+        load_public_key,
+    )
+    from offline.signing import sign, verify
+    from offline.specs import (
+        EncryptionAlgorithm,
+        KeyAgreementAlgorithm,
+        KeySpec,
+        KeyUsage,
+        MessageType,
+        SigningAlgorithm,
+    )
+
+_HOMES = {
+    "derive_shared_secret": "agreement",
+    "decrypt": "encryption",
+    "encrypt": "encryption",
+    "InvalidCiphertextException": "errors",
+    "InvalidKeyUsageException": "errors",
+    "KeyFormatError": "errors",
+    "KmskitError": "errors",
+    "KMSInvalidSignatureException": "errors",
+    "UnsupportedKeySpecError": "errors",
+    "ValidationException": "errors",
+    "PrivateKey": "keys",
+    "PublicKey": "keys",
+    "generate_private_key": "keys",
+    "load_private_key": "keys",
+    "load_public_key": "keys",
+    "sign": "signing",
+    "verify": "signing",
+    "EncryptionAlgorithm": "specs",
+    "KeyAgreementAlgorithm": "specs",
+    "KeySpec": "specs",
+    "KeyUsage": "specs",
+    "MessageType": "specs",
+    "SigningAlgorithm": "specs",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'offline' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"offline.{home}"), name)

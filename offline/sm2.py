@@ -1,0 +1,465 @@
+"""SM2 (GB/T 32918) on the recommended curve: keys, Z_A, SM2DSA, SM2PKE, ECDH and codecs.
+
+Formats follow DESIGN.md (SM2): signatures are DER ``SEQUENCE{r, s}``; SM2PKE ciphertexts
+are GM/T 0009 DER ``SEQUENCE{x, y, hash, ciphertext}`` by default (what KMS Decrypt takes),
+with raw ``C1C3C2`` / ``C1C2C3`` as interop codecs. Public keys are SubjectPublicKeyInfo with
+id-ecPublicKey and the SM2 curve OID, as OpenSSL 3 writes them.
+
+Every secret scalar multiplication (signing nonce, encryption ephemeral, decryption and
+ECDH with the private key, key generation) runs on a blinded scalar ``k + r·n`` with a fresh
+64-bit ``r``; see :func:`offline._sm2_curve.blind`. Python integers are not constant time,
+so this lowers, but does not remove, timing leakage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Final
+
+from . import _sm2_curve as _c
+from ._sm2_der import (
+    CURVE_OID,
+    decode_ciphertext,
+    decode_private_key,
+    decode_signature,
+    decode_spki,
+    encode_ciphertext,
+    encode_pkcs8,
+    encode_sec1,
+    encode_signature,
+    encode_spki,
+    pem_decode,
+    pem_encode,
+)
+from .errors import (
+    InvalidCiphertextException,
+    InvalidPointError,
+    KeyFormatError,
+    KMSInvalidSignatureException,
+    SignatureFormatError,
+    ValidationException,
+)
+
+__all__ = [
+    "CIPHERTEXT_ENCODINGS",
+    "CURVE_OID",
+    "DEFAULT_ID",
+    "MAX_ID_LENGTH",
+    "SM2PrivateKey",
+    "SM2PublicKey",
+    "compute_e",
+    "compute_za",
+    "convert_ciphertext",
+    "decrypt",
+    "derive_shared_secret",
+    "encrypt",
+    "generate_private_key",
+    "sign",
+    "signature_der_to_raw",
+    "signature_raw_to_der",
+    "verify",
+]
+
+DEFAULT_ID: Final = b"1234567812345678"
+# ENTL is the ID length in *bits* as a 2-byte big-endian integer, so the longest ID that can
+# be encoded has floor(65535 / 8) = 8191 bytes. 8192 bytes (65536 bits) would overflow ENTL,
+# and an implementation that truncated it to 0 would compute a different Z_A than any peer.
+MAX_ID_LENGTH: Final = 8191
+CIPHERTEXT_ENCODINGS: Final = ("DER", "C1C3C2", "C1C2C3")
+
+N: Final = _c.N_INT
+_SCALAR_BYTES: Final = 32
+_CURVE_PARAMS: Final = b"".join(
+    v.to_bytes(32, "big") for v in (_c.A_INT, _c.B_INT, _c.GX_INT, _c.GY_INT)
+)
+
+Rng = Callable[[int], bytes]
+
+try:
+    hashlib.new("sm3")
+except ValueError:  # pragma: no cover - hashlib's OpenSSL lacks SM3; use cryptography's
+    from cryptography.hazmat.primitives import hashes as _hashes
+
+    def _sm3(*parts: bytes) -> bytes:
+        h = _hashes.Hash(_hashes.SM3())
+        for part in parts:
+            h.update(part)
+        return h.finalize()
+
+else:
+
+    def _sm3(*parts: bytes) -> bytes:
+        h = hashlib.new("sm3")
+        for part in parts:
+            h.update(part)
+        return h.digest()
+
+
+def _i2b(v: int) -> bytes:
+    return v.to_bytes(_SCALAR_BYTES, "big")
+
+
+@dataclass(frozen=True)
+class SM2PublicKey:
+    """An SM2 public key: an affine point validated on construction.
+
+    Raises :class:`InvalidPointError` when a coordinate is outside [0, p) or the point is not
+    on the curve (the curve has cofactor 1, so every such point has order n).
+    """
+
+    x: int
+    y: int
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.x, int) and isinstance(self.y, int)):
+            raise TypeError("SM2PublicKey coordinates must be int")
+        if not _c.is_on_curve(self.x, self.y):
+            raise InvalidPointError("the point is not on the SM2 curve")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SM2PublicKey:
+        """Parse ``04‖x‖y`` (65 bytes) or ``02/03‖x`` (33 bytes); raises InvalidPointError."""
+        data = bytes(data)
+        if len(data) == 65 and data[0] == 4:
+            return cls(int.from_bytes(data[1:33], "big"), int.from_bytes(data[33:], "big"))
+        if len(data) == 33 and data[0] in (2, 3):
+            x = int.from_bytes(data[1:], "big")
+            y = _c.lift_x(x, data[0] & 1)
+            if y is None:
+                raise InvalidPointError("the compressed point is not on the SM2 curve")
+            return cls(x, y)
+        raise InvalidPointError("expected a 65-byte uncompressed or 33-byte compressed point")
+
+    def to_bytes(self, compressed: bool = False) -> bytes:
+        """Return ``04‖x‖y``, or ``02/03‖x`` when ``compressed``."""
+        if compressed:
+            return bytes([2 | (self.y & 1)]) + _i2b(self.x)
+        return b"\x04" + _i2b(self.x) + _i2b(self.y)
+
+    def spki_der(self) -> bytes:
+        """Return SubjectPublicKeyInfo DER (id-ecPublicKey, curve 1.2.156.10197.1.301)."""
+        return encode_spki(self.to_bytes())
+
+    def spki_pem(self) -> bytes:
+        """Return the ``PUBLIC KEY`` PEM of :meth:`spki_der`."""
+        return pem_encode("PUBLIC KEY", self.spki_der())
+
+    @classmethod
+    def from_spki_der(cls, der: bytes) -> SM2PublicKey:
+        """Parse SubjectPublicKeyInfo DER.
+
+        Accepts id-ecPublicKey with the SM2 named curve, and the SM2 algorithm OID
+        1.2.156.10197.1.301.1 with absent, NULL or SM2-curve parameters. Raises
+        :class:`KeyFormatError` for anything else and :class:`InvalidPointError` for a
+        point that is not on the curve.
+        """
+        return cls.from_bytes(decode_spki(bytes(der)))
+
+    @classmethod
+    def from_pem(cls, data: bytes | str) -> SM2PublicKey:
+        """Parse the first ``PUBLIC KEY`` PEM block; raises KeyFormatError/InvalidPointError."""
+        return cls.from_spki_der(pem_decode(data, ("PUBLIC KEY",)))
+
+
+@dataclass(frozen=True)
+class SM2PrivateKey:
+    """An SM2 private key ``d`` with 1 ≤ d ≤ n−2 (so that 1 + d is invertible mod n).
+
+    Raises :class:`KeyFormatError` when ``d`` is out of range. ``d`` is kept out of repr.
+    """
+
+    d: int = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.d, int):
+            raise TypeError("SM2PrivateKey.d must be int")
+        if not 1 <= self.d <= N - 2:
+            raise KeyFormatError("SM2 private key out of range [1, n-2]")
+
+    @cached_property
+    def public_key(self) -> SM2PublicKey:
+        """The matching public key d·G (computed once, blinded)."""
+        pt = _c.mul_base(_c.blind(self.d))
+        assert pt is not None  # d is in [1, n-2]
+        return SM2PublicKey(*pt)
+
+    @cached_property
+    def _inv_one_plus_d(self) -> int:
+        # (1 + d)^-1 mod n, computed through a random multiplicative mask.
+        mask = secrets.randbelow(N - 1) + 1
+        return pow((1 + self.d) * mask % N, -1, N) * mask % N
+
+    def pkcs8_der(self) -> bytes:
+        """Return PKCS#8 PrivateKeyInfo DER, laid out as OpenSSL 3 writes SM2 keys."""
+        return encode_pkcs8(_i2b(self.d), self.public_key.to_bytes())
+
+    def pkcs8_pem(self) -> bytes:
+        """Return the ``PRIVATE KEY`` PEM of :meth:`pkcs8_der`."""
+        return pem_encode("PRIVATE KEY", self.pkcs8_der())
+
+    def sec1_der(self) -> bytes:
+        """Return RFC 5915 ECPrivateKey DER with the SM2 curve OID and the public key."""
+        return encode_sec1(_i2b(self.d), self.public_key.to_bytes())
+
+    @classmethod
+    def from_der(cls, der: bytes) -> SM2PrivateKey:
+        """Parse PKCS#8 (RFC 5208/5958) or SEC1 (RFC 5915) DER.
+
+        An embedded public key must match. Raises :class:`KeyFormatError`.
+        """
+        d, pub = decode_private_key(bytes(der))
+        key = cls(d)
+        if pub is not None:
+            try:
+                embedded = SM2PublicKey.from_bytes(pub)
+            except InvalidPointError as exc:
+                raise KeyFormatError("the embedded public key is not on the curve") from exc
+            if embedded != key.public_key:
+                raise KeyFormatError("the embedded public key does not match the private key")
+        return key
+
+    @classmethod
+    def from_pem(cls, data: bytes | str) -> SM2PrivateKey:
+        """Parse a ``PRIVATE KEY``, ``EC PRIVATE KEY`` or ``SM2 PRIVATE KEY`` PEM block.
+
+        Encrypted PEM is not supported. Raises :class:`KeyFormatError`.
+        """
+        labels = ("PRIVATE KEY", "EC PRIVATE KEY", "SM2 PRIVATE KEY")
+        return cls.from_der(pem_decode(data, labels))
+
+
+def _random_scalar(rng: Rng, upper: int) -> int:
+    """Uniform integer in [1, upper] by rejection sampling from ``rng``."""
+    for _ in range(128):
+        k = int.from_bytes(rng(_SCALAR_BYTES), "big")
+        if 1 <= k <= upper:
+            return k
+    raise ValidationException("rng did not produce a usable scalar")
+
+
+def generate_private_key(*, rng: Rng = secrets.token_bytes) -> SM2PrivateKey:
+    """Return a fresh private key with d uniform in [1, n−2]."""
+    return SM2PrivateKey(_random_scalar(rng, N - 2))
+
+
+def _check_id(sm2_id: bytes) -> bytes:
+    if not isinstance(sm2_id, bytes | bytearray | memoryview):
+        raise TypeError("sm2_id must be bytes")
+    if len(sm2_id) > MAX_ID_LENGTH:
+        raise ValidationException(f"SM2 ID longer than {MAX_ID_LENGTH} bytes")
+    return bytes(sm2_id)
+
+
+def compute_za(public_key: SM2PublicKey, sm2_id: bytes = DEFAULT_ID) -> bytes:
+    """Return Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) (32 bytes).
+
+    Raises :class:`ValidationException` for an ID over :data:`MAX_ID_LENGTH` bytes.
+    """
+    ident = _check_id(sm2_id)
+    entl = (8 * len(ident)).to_bytes(2, "big")
+    return _sm3(entl, ident, _CURVE_PARAMS, _i2b(public_key.x), _i2b(public_key.y))
+
+
+def compute_e(public_key: SM2PublicKey, message: bytes, sm2_id: bytes = DEFAULT_ID) -> bytes:
+    """Return e = SM3(Z_A ‖ M), the digest SM2DSA signs (KMS DIGEST mode input)."""
+    return _sm3(compute_za(public_key, sm2_id), message)
+
+
+def _digest(public_key: SM2PublicKey, data: bytes, sm2_id: bytes, prehashed: bool) -> int:
+    if prehashed:
+        if len(data) != 32:
+            raise ValidationException("a prehashed SM2 digest must be 32 bytes")
+        _check_id(sm2_id)
+        return int.from_bytes(data, "big")
+    return int.from_bytes(compute_e(public_key, data, sm2_id), "big")
+
+
+def sign(
+    private_key: SM2PrivateKey,
+    data: bytes,
+    *,
+    sm2_id: bytes = DEFAULT_ID,
+    prehashed: bool = False,
+    k_for_test_vectors: int | None = None,
+) -> bytes:
+    """Sign with SM2DSA and return DER ``SEQUENCE{r, s}``.
+
+    ``data`` is the message, or e = SM3(Z_A ‖ M) (32 bytes) when ``prehashed``. The nonce
+    comes from :mod:`secrets`; ``k_for_test_vectors`` fixes it and exists only to reproduce
+    published vectors (a reused k reveals the key). Raises :class:`ValidationException` for a
+    bad digest length, a too-long ID, or a fixed k that is out of range or unusable.
+    """
+    e = _digest(private_key.public_key, data, sm2_id, prehashed)
+    d = private_key.d
+    while True:
+        if k_for_test_vectors is None:
+            k = secrets.randbelow(N - 1) + 1
+        elif 1 <= k_for_test_vectors < N:
+            k = k_for_test_vectors
+        else:
+            raise ValidationException("k_for_test_vectors must be in [1, n-1]")
+        pt = _c.mul_base(_c.blind(k))
+        assert pt is not None  # 1 <= k < n
+        r = (e + pt[0]) % N
+        # s = (1 + d)^-1 · (k − r·d) = (1 + d)^-1 · (k + r) − r  (mod n)
+        s = (private_key._inv_one_plus_d * (k + r) - r) % N
+        if r and r + k != N and s:
+            return encode_signature(r, s)
+        if k_for_test_vectors is not None:
+            raise ValidationException("k_for_test_vectors gives r = 0, r + k = n or s = 0")
+        del d
+
+
+def verify(
+    public_key: SM2PublicKey,
+    data: bytes,
+    signature_der: bytes,
+    *,
+    sm2_id: bytes = DEFAULT_ID,
+    prehashed: bool = False,
+) -> bool:
+    """Verify an SM2DSA DER signature; return True or raise.
+
+    Raises :class:`KMSInvalidSignatureException` for any bad signature: malformed or
+    non-minimal DER, trailing bytes, r or s outside [1, n−1], or a mismatch. Raises
+    :class:`ValidationException` for a bad digest length or a too-long ID.
+    """
+    e = _digest(public_key, data, sm2_id, prehashed)
+    try:
+        r, s = decode_signature(bytes(signature_der))
+    except SignatureFormatError as exc:
+        raise KMSInvalidSignatureException("malformed SM2 signature") from exc
+    t = (r + s) % N
+    if t:
+        pt = _c.mul_add_base(s, t, public_key.x, public_key.y)
+        if pt is not None and (e + pt[0]) % N == r:
+            return True
+    raise KMSInvalidSignatureException("SM2 signature does not verify")
+
+
+def _kdf(z: bytes, length: int) -> bytes:
+    """GB/T 32918.4 KDF with SM3: SM3(Z ‖ ct) for ct = 1, 2, … (32-bit big endian)."""
+    blocks = [_sm3(z, ct.to_bytes(4, "big")) for ct in range(1, (length + 31) // 32 + 1)]
+    return b"".join(blocks)[:length]
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
+
+
+def _check_encoding(encoding: str) -> str:
+    enc = encoding.upper() if isinstance(encoding, str) else encoding
+    if enc not in CIPHERTEXT_ENCODINGS:
+        raise ValidationException(f"unknown SM2 ciphertext encoding {encoding!r}")
+    return enc
+
+
+def encrypt(
+    public_key: SM2PublicKey,
+    plaintext: bytes,
+    *,
+    encoding: str = "DER",
+    rng: Rng = secrets.token_bytes,
+    k_for_test_vectors: int | None = None,
+) -> bytes:
+    """Encrypt with SM2PKE; return the ciphertext in ``encoding`` (raw forms start with 04).
+
+    ``k_for_test_vectors`` fixes the ephemeral scalar, only to reproduce published vectors.
+    Raises :class:`ValidationException` for an empty plaintext, an unknown encoding, or a
+    fixed k that is out of range or unusable. No size limit here; the KMS 1024-byte SM2PKE
+    limit belongs to the algorithm tables.
+    """
+    enc = _check_encoding(encoding)
+    plaintext = bytes(plaintext)
+    if not plaintext:
+        raise ValidationException("SM2PKE plaintext must not be empty")
+    while True:
+        if k_for_test_vectors is None:
+            k = _random_scalar(rng, N - 1)
+        elif 1 <= k_for_test_vectors < N:
+            k = k_for_test_vectors
+        else:
+            raise ValidationException("k_for_test_vectors must be in [1, n-1]")
+        c1 = _c.mul_base(_c.blind(k))
+        shared = _c.mul(_c.blind(k), public_key.x, public_key.y)
+        assert c1 is not None and shared is not None  # 1 <= k < n, public key of order n
+        x2, y2 = _i2b(shared[0]), _i2b(shared[1])
+        t = _kdf(x2 + y2, len(plaintext))
+        if any(t):
+            c3 = _sm3(x2, plaintext, y2)
+            return encode_ciphertext(c1[0], c1[1], c3, _xor(plaintext, t), enc, prefix=True)
+        if k_for_test_vectors is not None:
+            raise ValidationException("k_for_test_vectors gives an all-zero KDF output")
+
+
+def decrypt(private_key: SM2PrivateKey, ciphertext: bytes, *, encoding: str = "DER") -> bytes:
+    """Decrypt an SM2PKE ciphertext and return the plaintext.
+
+    Raises :class:`InvalidCiphertextException` when the ciphertext is malformed, C1 is not
+    a curve point, the KDF output is all zero or C3 does not match (compared in constant
+    time). Raises :class:`ValidationException` for an unknown encoding.
+    """
+    enc = _check_encoding(encoding)
+    try:
+        x1, y1, c3, c2 = decode_ciphertext(bytes(ciphertext), enc)
+    except (ValueError, IndexError) as exc:
+        raise InvalidCiphertextException("malformed SM2 ciphertext") from exc
+    if not _c.is_on_curve(x1, y1):
+        raise InvalidCiphertextException("SM2 ciphertext C1 is not on the curve")
+    shared = _c.mul(_c.blind(private_key.d), x1, y1)
+    if shared is None:  # pragma: no cover - impossible for a point of prime order n
+        raise InvalidCiphertextException("SM2 ciphertext C1 is invalid")
+    x2, y2 = _i2b(shared[0]), _i2b(shared[1])
+    t = _kdf(x2 + y2, len(c2))
+    if not any(t):
+        raise InvalidCiphertextException("SM2 KDF output is all zero")
+    plaintext = _xor(c2, t)
+    if not hmac.compare_digest(_sm3(x2, plaintext, y2), c3):
+        raise InvalidCiphertextException("SM2 ciphertext does not authenticate")
+    return plaintext
+
+
+def derive_shared_secret(private_key: SM2PrivateKey, peer_public_key: SM2PublicKey) -> bytes:
+    """Return the 32-byte x-coordinate of d·P (ECDH on the SM2 curve, as KMS returns it)."""
+    pt = _c.mul(_c.blind(private_key.d), peer_public_key.x, peer_public_key.y)
+    if pt is None:  # pragma: no cover - impossible for a validated public key
+        raise InvalidPointError("ECDH produced the point at infinity")
+    return _i2b(pt[0])
+
+
+def signature_der_to_raw(der: bytes) -> bytes:
+    """Return the 64-byte r‖s form of a DER signature; raises :class:`SignatureFormatError`."""
+    r, s = decode_signature(bytes(der))
+    return _i2b(r) + _i2b(s)
+
+
+def signature_raw_to_der(raw: bytes) -> bytes:
+    """Return DER for a 64-byte r‖s signature; raises :class:`SignatureFormatError`."""
+    raw = bytes(raw)
+    if len(raw) != 64:
+        raise SignatureFormatError("a raw SM2 signature is 64 bytes (r ‖ s)")
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    if not (1 <= r < N and 1 <= s < N):
+        raise SignatureFormatError("r or s outside [1, n-1]")
+    return encode_signature(r, s)
+
+
+def convert_ciphertext(
+    data: bytes, *, from_encoding: str, to_encoding: str, prefix: bool = True
+) -> bytes:
+    """Re-encode an SM2PKE ciphertext between ``DER``, ``C1C3C2`` and ``C1C2C3``.
+
+    Raw input may carry the 04 prefix or not; it is told apart by which reading gives a
+    point on the curve (raw input with an off-curve C1 is therefore rejected). DER input is
+    checked for structure only (x, y < p; 32-byte hash; non-empty C2), so test vectors with
+    invalid points survive a round trip. ``prefix`` controls the 04 on raw output. Raises
+    :class:`CiphertextFormatError`, or :class:`ValidationException` for an unknown encoding.
+    """
+    src, dst = _check_encoding(from_encoding), _check_encoding(to_encoding)
+    x1, y1, c3, c2 = decode_ciphertext(bytes(data), src)
+    return encode_ciphertext(x1, y1, c3, c2, dst, prefix=prefix)

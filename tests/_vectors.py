@@ -1,0 +1,82 @@
+"""The one way tests read the reference vectors in ``../shared/vectors``.
+
+The vector sets stay unmodified outside the repo (with their LICENSE files); tests
+parametrise over them by file and ``tcId`` so a failure names the exact case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = Path(os.environ.get("KMSKIT_VECTORS", ROOT.parent / "shared" / "vectors"))
+
+
+def vector_path(*parts: str) -> Path:
+    path = VECTORS.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"reference vector {path} is missing; set KMSKIT_VECTORS")
+    return path
+
+
+@cache
+def load_json(*parts: str) -> Any:
+    with vector_path(*parts).open("rb") as fh:
+        return json.load(fh)
+
+
+@dataclass(frozen=True)
+class WycheproofCase:
+    file: str
+    group: dict[str, Any]
+    test: dict[str, Any]
+
+    @property
+    def tc_id(self) -> int:
+        return int(self.test["tcId"])
+
+    @property
+    def result(self) -> str:
+        return str(self.test["result"])
+
+    @property
+    def valid(self) -> bool:
+        return self.result == "valid"
+
+    @property
+    def invalid(self) -> bool:
+        return self.result == "invalid"
+
+    @property
+    def acceptable(self) -> bool:
+        return self.result == "acceptable"
+
+    def has_flag(self, flag: str) -> bool:
+        return flag in self.test.get("flags", [])
+
+    def hex(self, key: str) -> bytes:
+        return bytes.fromhex(self.test[key])
+
+
+def wycheproof_cases(*files: str) -> Iterator[WycheproofCase]:
+    for name in files:
+        data = load_json("wycheproof", name)
+        for group in data["testGroups"]:
+            for test in group["tests"]:
+                yield WycheproofCase(name, group, test)
+
+
+def wycheproof_params(*files: str) -> list[Any]:
+    """pytest params, one per case, with ids like ``ecdsa_secp256r1_sha256_test:17``."""
+    return [
+        pytest.param(case, id=f"{case.file.removesuffix('.json')}:{case.tc_id}")
+        for case in wycheproof_cases(*files)
+    ]

@@ -1,0 +1,1 @@
+"""kmskit vectors layer."""
