@@ -27,7 +27,6 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 test: $(STAMP) lint
-	$(PY) -m pytest -n auto 2>/dev/null --version >/dev/null; \
 	$(PY) -m pytest
 
 bench: $(STAMP)

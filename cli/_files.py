@@ -2,8 +2,8 @@
 
 A blob argument is a path, ``fileb://path`` (as ``aws kms`` spells it), or ``-`` for stdin.
 Outputs go to a temporary file in the same directory, are fsynced and then renamed, so a
-failure never leaves a partial file, and an existing file is only replaced with ``--force``
-(DESIGN.md, "I/O rules").
+failure never leaves a partial file, and an existing file is only replaced with
+``--overwrite`` (DESIGN.md, "I/O rules").
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -19,14 +20,43 @@ import click
 MAX_BLOB = 1 << 20
 
 
-def read_blob(value: str, what: str) -> bytes:
-    """Read a blob argument. Raises click.BadParameter with one clear line on failure."""
+def _strip_scheme(value: str) -> str:
     for prefix in ("fileb://", "file://"):
         if value.startswith(prefix):
-            value = value[len(prefix) :]
-            break
+            return value[len(prefix) :]
+    return value
+
+
+def _claim_stdin(what: str) -> None:
+    """Only one argument per command may read stdin; a second would silently get b''."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    meta = ctx.find_root().meta
+    first = meta.get("kmskit.stdin")
+    if first is not None and first != what:
+        raise click.UsageError(f"{first} and {what} cannot both read stdin (-)")
+    meta["kmskit.stdin"] = what
+
+
+def open_input(value: str, what: str) -> BinaryIO:
+    """Open a blob argument for streaming (no size cap). Raises click.BadParameter."""
+    value = _strip_scheme(value)
+    if value == "-":
+        _claim_stdin(what)
+        return sys.stdin.buffer
+    try:
+        return open(value, "rb")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {value}: {exc.strerror}", param_hint=what) from None
+
+
+def read_blob(value: str, what: str) -> bytes:
+    """Read a blob argument. Raises click.BadParameter with one clear line on failure."""
+    value = _strip_scheme(value)
     try:
         if value == "-":
+            _claim_stdin(what)
             data = sys.stdin.buffer.read(MAX_BLOB + 1)
         else:
             with open(value, "rb") as fh:
@@ -40,7 +70,20 @@ def read_blob(value: str, what: str) -> bytes:
     return data
 
 
-def write_output(path: str, data: bytes, *, force: bool, secret: bool = False) -> None:
+def check_output_path(path: str, *, overwrite: bool) -> None:
+    """Refuse, before any work is done, an output that could not or should not be written."""
+    if path == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise click.UsageError(f"{path} is a directory; name a file")
+    if target.exists() and not overwrite:
+        raise click.UsageError(f"{path} exists; pass --overwrite to replace it")
+    if not target.parent.is_dir():
+        raise click.UsageError(f"directory {target.parent} does not exist")
+
+
+def write_output(path: str, data: bytes, *, overwrite: bool, secret: bool = False) -> None:
     """Write ``data`` to ``path`` atomically (``-`` is stdout).
 
     ``secret`` outputs (plaintext, shared secrets, private keys) are created mode 0600.
@@ -49,12 +92,9 @@ def write_output(path: str, data: bytes, *, force: bool, secret: bool = False) -
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
+    check_output_path(path, overwrite=overwrite)
     target = Path(path)
-    if target.exists() and not force:
-        raise click.UsageError(f"{path} exists; pass --force to replace it")
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise click.UsageError(f"directory {directory} does not exist")
+    directory = target.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         if not secret:

@@ -81,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except click.ClickException as exc:
         # One line, not click's three: scripts grep stderr, people read the hint.
-        where = f"; see '{exc.ctx.command_path} --help'" if getattr(exc, "ctx", None) else ""
-        click.echo(f"UsageError: {exc.format_message()}{where}", err=True)
+        ctx = getattr(exc, "ctx", None)
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        click.echo(f"UsageError: {message}{where}", err=True)
         return EXIT_USAGE
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

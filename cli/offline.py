@@ -1,19 +1,27 @@
 """``kmskit offline …``: public-key operations with no KMS, flags named as in ``aws kms``.
 
-Each command parses its arguments, makes one library call and prints the result. Blob
-results go to ``--out`` as raw bytes; without ``--out`` they are printed base64 (text) or
-inside the AWS-shaped JSON response (``--output json``).
+Each command parses its arguments, makes one library call and prints the result (output
+conventions in :mod:`cli.offline_output`). ``--force`` only ever overrides a key-usage
+refusal; replacing an existing output file is ``--overwrite``, so asking for one never
+silently grants the other.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import TYPE_CHECKING, Any
-
 import click
 
-from cli._files import read_blob, write_output
+from cli._files import check_output_path, read_blob, write_output
+from cli.offline_output import (
+    OUTPUT_OPTION,
+    OVERWRITE_OPTION,
+    b64,
+    blob_output,
+    emit_blob,
+    names_choice,
+    print_json,
+    sm2_id_from_options,
+    with_sm2_id_options,
+)
 from offline.specs import (
     EncryptionAlgorithm,
     KeyAgreementAlgorithm,
@@ -21,86 +29,6 @@ from offline.specs import (
     MessageType,
     SigningAlgorithm,
 )
-
-if TYPE_CHECKING:
-    from offline.keys import PublicKey
-
-
-def _names(enum: Any) -> click.Choice:
-    return click.Choice([m.value for m in enum])
-
-
-_OUTPUT = click.option(
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people; json for the AWS-shaped response.",
-)
-_FORCE_OUT = "Replace --out if it exists."
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _print_json(doc: dict[str, Any]) -> None:
-    click.echo(json.dumps({k: v for k, v in doc.items() if v is not None}, indent=2))
-
-
-def _emit_blob(
-    data: bytes,
-    field: str,
-    response: dict[str, Any],
-    *,
-    out: str | None,
-    output: str,
-    force: bool,
-    secret: bool = False,
-) -> None:
-    """Write a blob result to --out, or print it; the JSON response carries it base64."""
-    if out is not None:
-        if out == "-" and output == "json":
-            raise click.UsageError("--out - and --output json would both write to stdout")
-        write_output(out, data, force=force, secret=secret)
-        if output == "json":
-            _print_json({**response, field: _b64(data)})
-        return
-    if output == "json":
-        _print_json({**response, field: _b64(data)})
-    else:
-        click.echo(_b64(data))
-
-
-def _sm2_id(text: str | None, hex_id: str | None) -> bytes | None:
-    if text is not None and hex_id is not None:
-        raise click.UsageError("give --sm2-id or --sm2-id-hex, not both")
-    if hex_id is not None:
-        try:
-            return bytes.fromhex(hex_id)
-        except ValueError:
-            raise click.BadParameter("not hex", param_hint="--sm2-id-hex") from None
-    return None if text is None else text.encode("utf-8")
-
-
-_SM2_ID_OPTIONS = [
-    click.option(
-        "--sm2-id",
-        metavar="TEXT",
-        help="SM2 distinguishing ID (UTF-8) for SM2DSA RAW; default 1234567812345678.",
-    ),
-    click.option("--sm2-id-hex", metavar="HEX", help="SM2 distinguishing ID as hex bytes."),
-]
-
-
-def _with_sm2_id(f: Any) -> Any:
-    for option in reversed(_SM2_ID_OPTIONS):
-        f = option(f)
-    return f
-
-
-def _key_id(pub: PublicKey) -> str | None:
-    return pub.key_id
 
 
 @click.group()
@@ -115,25 +43,30 @@ def offline() -> None:
 
 @offline.command("inspect-key")
 @click.argument("key_file", metavar="FILE")
-@_OUTPUT
+@OUTPUT_OPTION
 def inspect_key(key_file: str, output: str) -> None:
-    """Show a public key's spec, usage, algorithms and SHA-256 SPKI fingerprint."""
+    """Show a public key's spec, usage, algorithms and SHA-256 SPKI fingerprint.
+
+    With --output json the document has the GetPublicKey shape (plus Fingerprint), so it
+    can be given back to any --public-key option.
+    """
     from offline.keys import load_public_key
 
     pub = load_public_key(read_blob(key_file, "FILE"))
-    doc = {
-        "KeyId": pub.key_id,
-        "KeyVersionId": pub.key_version_id,
-        "KeySpec": str(pub.spec),
-        "KeyUsage": None if pub.usage is None else str(pub.usage),
-        "SigningAlgorithms": [str(a) for a in pub.signing_algorithms] or None,
-        "EncryptionAlgorithms": [str(a) for a in pub.encryption_algorithms] or None,
-        "KeyAgreementAlgorithms": [str(a) for a in pub.key_agreement_algorithms] or None,
-        "Fingerprint": f"SHA256:{pub.fingerprint()}",
-        "PublicKey": _b64(pub.spki_der()),
-    }
     if output == "json":
-        _print_json(doc)
+        print_json(
+            {
+                "KeyId": pub.key_id,
+                "KeyVersionId": pub.key_version_id,
+                "KeySpec": str(pub.spec),
+                "KeyUsage": None if pub.usage is None else str(pub.usage),
+                "SigningAlgorithms": list(pub.signing_algorithms) or None,
+                "EncryptionAlgorithms": list(pub.encryption_algorithms) or None,
+                "KeyAgreementAlgorithms": list(pub.key_agreement_algorithms) or None,
+                "Fingerprint": f"SHA256:{pub.fingerprint()}",
+                "PublicKey": b64(pub.spki_der()),
+            }
+        )
         return
     rows = [
         ("KeyId", pub.key_id),
@@ -152,25 +85,23 @@ def inspect_key(key_file: str, output: str) -> None:
 
 @offline.command()
 @click.option("--public-key", required=True, metavar="FILE", help="The public key (any format).")
-@click.option("--signing-algorithm", required=True, type=_names(SigningAlgorithm))
+@click.option("--signing-algorithm", required=True, type=names_choice(SigningAlgorithm))
 @click.option("--message", required=True, metavar="FILE", help="The message or digest.")
 @click.option(
     "--signature", required=True, metavar="FILE", help="The signature (DER for ECDSA/SM2)."
 )
 @click.option(
     "--message-type",
-    type=_names(MessageType),
+    type=names_choice(MessageType),
     default="RAW",
     show_default=True,
     help="RAW (up to 4096 bytes, hashed here), DIGEST, or EXTERNAL_MU for ML-DSA.",
 )
-@_with_sm2_id
+@with_sm2_id_options
 @click.option(
-    "--force",
-    is_flag=True,
-    help="Verify even if the key's stated usage is not SIGN_VERIFY.",
+    "--force", is_flag=True, help="Verify even if the key's stated usage is not SIGN_VERIFY."
 )
-@_OUTPUT
+@OUTPUT_OPTION
 def verify(
     public_key: str,
     signing_algorithm: str,
@@ -193,12 +124,12 @@ def verify(
         read_blob(signature, "--signature"),
         signing_algorithm,
         message_type,
-        sm2_id=_sm2_id(sm2_id, sm2_id_hex),
+        sm2_id=sm2_id_from_options(sm2_id, sm2_id_hex),
         force=force,
     )
     if output == "json":
-        _print_json(
-            {"KeyId": _key_id(pub), "SignatureValid": True, "SigningAlgorithm": signing_algorithm}
+        print_json(
+            {"KeyId": pub.key_id, "SignatureValid": True, "SigningAlgorithm": signing_algorithm}
         )
     else:
         click.echo(f"Signature is valid ({signing_algorithm}).")
@@ -206,13 +137,11 @@ def verify(
 
 @offline.command()
 @click.option("--private-key", required=True, metavar="FILE", help="PKCS#8 or SEC1, PEM or DER.")
-@click.option("--signing-algorithm", required=True, type=_names(SigningAlgorithm))
+@click.option("--signing-algorithm", required=True, type=names_choice(SigningAlgorithm))
 @click.option("--message", required=True, metavar="FILE", help="The message or digest.")
-@click.option("--message-type", type=_names(MessageType), default="RAW", show_default=True)
-@_with_sm2_id
-@click.option("--out", metavar="FILE", help="Write the raw signature here (- for stdout).")
-@click.option("--force", is_flag=True, help=_FORCE_OUT)
-@_OUTPUT
+@click.option("--message-type", type=names_choice(MessageType), default="RAW", show_default=True)
+@with_sm2_id_options
+@blob_output("Write the raw signature here (- for stdout).")
 def sign(
     private_key: str,
     signing_algorithm: str,
@@ -221,7 +150,7 @@ def sign(
     sm2_id: str | None,
     sm2_id_hex: str | None,
     out: str | None,
-    force: bool,
+    overwrite: bool,
     output: str,
 ) -> None:
     """Sign as KMS Sign would, with a local private key (for example a data key pair)."""
@@ -234,36 +163,36 @@ def sign(
         read_blob(message, "--message"),
         signing_algorithm,
         message_type,
-        sm2_id=_sm2_id(sm2_id, sm2_id_hex),
+        sm2_id=sm2_id_from_options(sm2_id, sm2_id_hex),
     )
-    _emit_blob(
+    emit_blob(
         signature,
         "Signature",
         {"SigningAlgorithm": signing_algorithm},
         out=out,
         output=output,
-        force=force,
+        overwrite=overwrite,
     )
 
 
 @offline.command()
 @click.option("--public-key", required=True, metavar="FILE", help="The public key (any format).")
-@click.option("--encryption-algorithm", required=True, type=_names(EncryptionAlgorithm))
+@click.option("--encryption-algorithm", required=True, type=names_choice(EncryptionAlgorithm))
 @click.option("--plaintext", required=True, metavar="FILE", help="At most the KMS limit.")
-@click.option("--out", metavar="FILE", help="Write the raw ciphertext here (- for stdout).")
 @click.option(
     "--force",
     is_flag=True,
-    help="Encrypt even if the key's stated usage is SIGN_VERIFY or KEY_AGREEMENT (KMS could"
-    " never decrypt it), and replace --out if it exists.",
+    help="Encrypt even if the key's stated usage is SIGN_VERIFY or KEY_AGREEMENT"
+    " (KMS could never decrypt the result).",
 )
-@_OUTPUT
+@blob_output("Write the raw ciphertext here (- for stdout).")
 def encrypt(
     public_key: str,
     encryption_algorithm: str,
     plaintext: str,
-    out: str | None,
     force: bool,
+    out: str | None,
+    overwrite: bool,
     output: str,
 ) -> None:
     """Encrypt so that only the KMS key behind the public key can decrypt (KMS Decrypt)."""
@@ -274,29 +203,27 @@ def encrypt(
     ciphertext = encrypt_plaintext(
         pub, read_blob(plaintext, "--plaintext"), encryption_algorithm, force=force
     )
-    _emit_blob(
+    emit_blob(
         ciphertext,
         "CiphertextBlob",
-        {"KeyId": _key_id(pub), "EncryptionAlgorithm": encryption_algorithm},
+        {"KeyId": pub.key_id, "EncryptionAlgorithm": encryption_algorithm},
         out=out,
         output=output,
-        force=force,
+        overwrite=overwrite,
     )
 
 
 @offline.command()
 @click.option("--private-key", required=True, metavar="FILE", help="PKCS#8 or SEC1, PEM or DER.")
-@click.option("--encryption-algorithm", required=True, type=_names(EncryptionAlgorithm))
+@click.option("--encryption-algorithm", required=True, type=names_choice(EncryptionAlgorithm))
 @click.option("--ciphertext", required=True, metavar="FILE")
-@click.option("--out", metavar="FILE", help="Write the plaintext here, mode 0600 (- for stdout).")
-@click.option("--force", is_flag=True, help=_FORCE_OUT)
-@_OUTPUT
+@blob_output("Write the plaintext here, mode 0600 (- for stdout).")
 def decrypt(
     private_key: str,
     encryption_algorithm: str,
     ciphertext: str,
     out: str | None,
-    force: bool,
+    overwrite: bool,
     output: str,
 ) -> None:
     """Decrypt an RSAES_OAEP or SM2PKE ciphertext with a local private key."""
@@ -307,13 +234,13 @@ def decrypt(
     plaintext = decrypt_ciphertext(
         priv, read_blob(ciphertext, "--ciphertext"), encryption_algorithm
     )
-    _emit_blob(
+    emit_blob(
         plaintext,
         "Plaintext",
         {"EncryptionAlgorithm": encryption_algorithm},
         out=out,
         output=output,
-        force=force,
+        overwrite=overwrite,
         secret=True,
     )
 
@@ -323,23 +250,23 @@ def decrypt(
 @click.option("--public-key", required=True, metavar="FILE", help="The peer's public key.")
 @click.option(
     "--key-agreement-algorithm",
-    type=_names(KeyAgreementAlgorithm),
+    type=names_choice(KeyAgreementAlgorithm),
     default="ECDH",
     show_default=True,
 )
-@click.option("--out", metavar="FILE", help="Write the raw secret here, mode 0600 (- for stdout).")
 @click.option(
     "--force",
     is_flag=True,
-    help="Derive even if the peer key's stated usage is not KEY_AGREEMENT, and replace --out.",
+    help="Derive even if the peer key's stated usage is not KEY_AGREEMENT.",
 )
-@_OUTPUT
+@blob_output("Write the raw secret here, mode 0600 (- for stdout).")
 def derive_shared_secret(
     private_key: str,
     public_key: str,
     key_agreement_algorithm: str,
-    out: str | None,
     force: bool,
+    out: str | None,
+    overwrite: bool,
     output: str,
 ) -> None:
     """Derive the raw ECDH shared secret, as KMS DeriveSharedSecret returns it."""
@@ -349,13 +276,13 @@ def derive_shared_secret(
     priv = load_private_key(read_blob(private_key, "--private-key"))
     peer = load_public_key(read_blob(public_key, "--public-key"))
     secret = derive(priv, peer, key_agreement_algorithm, force=force)
-    _emit_blob(
+    emit_blob(
         secret,
         "SharedSecret",
         {"KeyAgreementAlgorithm": key_agreement_algorithm},
         out=out,
         output=output,
-        force=force,
+        overwrite=overwrite,
         secret=True,
     )
 
@@ -371,25 +298,41 @@ _ASYMMETRIC_SPECS = [
 @click.option("--key-pair-spec", required=True, type=click.Choice(_ASYMMETRIC_SPECS))
 @click.option("--private-key-out", required=True, metavar="FILE", help="PKCS#8 PEM, mode 0600.")
 @click.option("--public-key-out", required=True, metavar="FILE", help="SPKI PEM.")
-@click.option("--force", is_flag=True, help="Replace the output files if they exist.")
-@_OUTPUT
+@OVERWRITE_OPTION
+@OUTPUT_OPTION
 def generate_key_pair(
-    key_pair_spec: str, private_key_out: str, public_key_out: str, force: bool, output: str
+    key_pair_spec: str, private_key_out: str, public_key_out: str, overwrite: bool, output: str
 ) -> None:
     """Generate a key pair locally, like GenerateDataKeyPair without a KMS key."""
     from offline.keys import generate_private_key
 
+    if private_key_out == public_key_out:
+        raise click.UsageError("--private-key-out and --public-key-out must differ")
+    for path in (private_key_out, public_key_out):
+        check_output_path(path, overwrite=overwrite)
     priv = generate_private_key(KeySpec(key_pair_spec))
     pub = priv.public_key()
-    write_output(private_key_out, priv.pkcs8_pem().encode("ascii"), force=force, secret=True)
-    write_output(public_key_out, pub.spki_pem().encode("ascii"), force=force)
+    write_output(public_key_out, pub.spki_pem().encode("ascii"), overwrite=overwrite)
+    write_output(
+        private_key_out, priv.pkcs8_pem().encode("ascii"), overwrite=overwrite, secret=True
+    )
     if output == "json":
-        _print_json(
+        print_json(
             {
                 "KeyPairSpec": key_pair_spec,
-                "PublicKey": _b64(pub.spki_der()),
+                "PublicKey": b64(pub.spki_der()),
                 "Fingerprint": f"SHA256:{pub.fingerprint()}",
             }
         )
     else:
         click.echo(f"{key_pair_spec} key pair: SHA256:{pub.fingerprint()}")
+
+
+def _register_sm2_verbs() -> None:
+    from cli.offline_sm2 import convert_ciphertext, convert_signature, sm2_digest
+
+    for command in (convert_signature, convert_ciphertext, sm2_digest):
+        offline.add_command(command)
+
+
+_register_sm2_verbs()

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
         InvalidCiphertextException,
         InvalidKeyUsageException,
         KeyFormatError,
-        KmskitError,
         KMSInvalidSignatureException,
+        KmskitError,
         UnsupportedKeySpecError,
         ValidationException,
     )
@@ -68,7 +68,31 @@ _HOMES = {
     "SigningAlgorithm": "specs",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "EncryptionAlgorithm",
+    "InvalidCiphertextException",
+    "InvalidKeyUsageException",
+    "KMSInvalidSignatureException",
+    "KeyAgreementAlgorithm",
+    "KeyFormatError",
+    "KeySpec",
+    "KeyUsage",
+    "KmskitError",
+    "MessageType",
+    "PrivateKey",
+    "PublicKey",
+    "SigningAlgorithm",
+    "UnsupportedKeySpecError",
+    "ValidationException",
+    "decrypt",
+    "derive_shared_secret",
+    "encrypt",
+    "generate_private_key",
+    "load_private_key",
+    "load_public_key",
+    "sign",
+    "verify",
+]
 
 
 def __getattr__(name: str) -> Any:

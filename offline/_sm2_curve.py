@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Final
 
 _int: Callable[[int], Any]
@@ -74,7 +75,7 @@ def is_on_curve(x: int, y: int) -> bool:
     if not (0 <= x < P_INT and 0 <= y < P_INT):
         return False
     xm = _int(x)
-    return (_int(y) * y - (xm * xm * xm - 3 * xm + _B)) % _P == 0
+    return bool((_int(y) * y - (xm * xm * xm - 3 * xm + _B)) % _P == 0)
 
 
 def lift_x(x: int, y_odd: int) -> int | None:
@@ -87,10 +88,9 @@ def lift_x(x: int, y_odd: int) -> int | None:
     if y * y % _P != rhs:
         return None
     if int(y) & 1 != y_odd:
+        if not y:  # y = 0 has no partner of the other parity
+            return None
         y = _P - y
-    # y == 0 has no partner of the other parity; such an x has no point with parity 1.
-    if int(y) & 1 != y_odd:
-        return None
     return int(y)
 
 
@@ -259,32 +259,30 @@ def _wnaf_sum(events: list[tuple[int, Affine]]) -> Jacobian:
     return X, Y, Z
 
 
-_fixed_base: list[list[Affine]] = []
-_g_wnaf: dict[int, Affine] = {}
+@cache
+def _fixed_base_table() -> tuple[tuple[Affine, ...], ...]:
+    """Built once (lazily): window i holds j·2^(8i)·G for j = 1…128, affine.
+
+    Two threads racing here may both build it; either result is the same table.
+    """
+    half = 1 << (_FB_W - 1)
+    windows = []
+    bx, by = _int(GX_INT), _int(GY_INT)
+    for _ in range(_FB_WINDOWS):
+        jac: list[Jacobian] = [(bx, by, _int(1))]
+        for _ in range(half - 1):
+            jac.append(_add_mixed(*jac[-1], bx, by))
+        jac.append(_dbl(*jac[-1]))  # 2^8 · base = the next window's base
+        aff = _batch_affine(jac)
+        windows.append(tuple(aff[:half]))
+        bx, by = aff[half]
+    return tuple(windows)
 
 
-def _fixed_base_table() -> list[list[Affine]]:
-    """Build once: window i holds j·2^(8i)·G for j = 1…128, affine."""
-    if not _fixed_base:
-        half = 1 << (_FB_W - 1)
-        windows: list[list[Affine]] = []
-        bx, by = _int(GX_INT), _int(GY_INT)
-        for _ in range(_FB_WINDOWS):
-            jac: list[Jacobian] = [(bx, by, _int(1))]
-            for _ in range(half - 1):
-                jac.append(_add_mixed(*jac[-1], bx, by))
-            jac.append(_dbl(*jac[-1]))  # 2^8 · base = the next window's base
-            aff = _batch_affine(jac)
-            windows.append(aff[:half])
-            bx, by = aff[half]
-        _fixed_base.extend(windows)
-    return _fixed_base
-
-
+@cache
 def _g_wnaf_table() -> dict[int, Affine]:
-    if not _g_wnaf:
-        _g_wnaf.update(_odd_multiples(_int(GX_INT), _int(GY_INT), 1 << (_G_WNAF_W - 2)))
-    return _g_wnaf
+    """Built once (lazily): ±1·G, ±3·G, …, ±255·G for the width-9 wNAF in verify."""
+    return _odd_multiples(_int(GX_INT), _int(GY_INT), 1 << (_G_WNAF_W - 2))
 
 
 def precompute() -> None:

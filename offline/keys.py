@@ -238,13 +238,16 @@ def load_public_key(data: bytes) -> PublicKey:
     """
     if len(data) > _MAX_INPUT:
         raise KeyFormatError("input is too large to be a public key")
+    if not data.strip():
+        raise KeyFormatError("the public key input is empty")
+    if data.startswith(b"\x30"):
+        # Binary DER: never strip it, its last byte may well be a whitespace code.
+        return PublicKey.from_key(_public_from_der(data))
     stripped = data.strip()
     if stripped.startswith(b"{"):
         return _load_public_json(stripped)
     if b"-----BEGIN " in stripped:
         return PublicKey.from_key(_public_from_pem(stripped))
-    if stripped.startswith(b"\x30"):
-        return PublicKey.from_key(_public_from_der(stripped))
     return PublicKey.from_key(_public_from_der(_decode_base64(stripped)))
 
 
@@ -468,6 +471,10 @@ def load_private_key(data: bytes) -> PrivateKey:
     """
     if len(data) > _MAX_INPUT:
         raise KeyFormatError("input is too large to be a private key")
+    if not data.strip():
+        raise KeyFormatError("the private key input is empty")
+    if data.startswith(b"\x30"):
+        return _private_from_der(data)  # binary DER: never strip it
     stripped = data.strip()
     if stripped.startswith(b"{"):
         try:
@@ -488,15 +495,13 @@ def load_private_key(data: bytes) -> PrivateKey:
                 "encrypted private keys are not supported; decrypt it first"
                 " (openssl pkey -in KEY -out PLAIN)"
             )
-        if label not in ("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"):
+        if label not in ("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", "SM2 PRIVATE KEY"):
             raise KeyFormatError(f"expected a private key, got PEM {label!r}")
         try:
             der = base64.b64decode(b"".join(match.group(2).split()), validate=True)
         except (binascii.Error, ValueError):
             raise KeyFormatError(f"PEM {label} block is not valid base64") from None
         return _private_from_der(der)
-    if stripped.startswith(b"\x30"):
-        return _private_from_der(stripped)
     return _private_from_der(_decode_base64(stripped))
 
 

@@ -12,7 +12,6 @@ A failed check raises: ``verify`` returns ``True`` or raises
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -42,11 +41,6 @@ _PSS = {
     SigningAlgorithm.RSASSA_PSS_SHA_256,
     SigningAlgorithm.RSASSA_PSS_SHA_384,
     SigningAlgorithm.RSASSA_PSS_SHA_512,
-}
-_MLDSA_SETS = {
-    KeySpec.ML_DSA_44: "ML_DSA_44",
-    KeySpec.ML_DSA_65: "ML_DSA_65",
-    KeySpec.ML_DSA_87: "ML_DSA_87",
 }
 _INVALID = "signature is not valid for this key, message and signing algorithm"
 
@@ -100,7 +94,7 @@ def sign(
     algorithm, mtype = _prepare(
         private_key.spec, None, signing_algorithm, message_type, message, sm2_id, force=False
     )
-    return _sign_with_key(private_key.key, private_key.spec, algorithm, mtype, message, sm2_id)
+    return _sign_with_key(private_key.key, algorithm, mtype, message, sm2_id)
 
 
 def _prepare(
@@ -230,16 +224,12 @@ def _verify_mldsa(
 ) -> None:
     if message_type is MessageType.RAW:
         key.verify(signature, message)  # pure ML-DSA, empty context, as KMS signs
-        return
-    from offline import _mldsa
-
-    if not _mldsa.verify_mu(key.public_bytes_raw(), message, signature):
-        raise InvalidSignature
+    else:
+        key.verify_mu(signature, message)  # FIPS 204 Algorithm 8 with an external μ
 
 
 def _sign_with_key(
     key: AnyPrivateKey,
-    spec: KeySpec,
     algorithm: SigningAlgorithm,
     message_type: MessageType,
     message: bytes,
@@ -265,15 +255,7 @@ def _sign_with_key(
     if isinstance(key, mldsa.MLDSA44PrivateKey | mldsa.MLDSA65PrivateKey | mldsa.MLDSA87PrivateKey):
         if message_type is MessageType.RAW:
             return key.sign(message)
-        from offline import _mldsa
-
-        # Hedged signing (FIPS 204 §3.4): fresh randomness for every signature.
-        return _mldsa.sign_mu(
-            key.private_bytes_raw(),
-            message,
-            rnd=secrets.token_bytes(32),
-            parameter_set=_MLDSA_SETS[spec],
-        )
+        return key.sign_mu(message)  # hedged, as FIPS 204 §3.4 recommends
     from offline import sm2
 
     return sm2.sign(

@@ -19,24 +19,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Final
+from typing import Final, Protocol
 
 from . import _sm2_curve as _c
-from ._sm2_der import (
-    CURVE_OID,
-    decode_ciphertext,
-    decode_private_key,
-    decode_signature,
-    decode_spki,
-    encode_ciphertext,
-    encode_pkcs8,
-    encode_sec1,
-    encode_signature,
-    encode_spki,
-    pem_decode,
-    pem_encode,
-)
+from . import _sm2_der as _der
+from ._sm2_der import CURVE_OID
 from .errors import (
+    CiphertextFormatError,
     InvalidCiphertextException,
     InvalidPointError,
     KeyFormatError,
@@ -53,6 +42,7 @@ __all__ = [
     "SM2PrivateKey",
     "SM2PublicKey",
     "compute_e",
+    "compute_e_stream",
     "compute_za",
     "convert_ciphertext",
     "decrypt",
@@ -80,28 +70,45 @@ _CURVE_PARAMS: Final = b"".join(
 
 Rng = Callable[[int], bytes]
 
+
+class _Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+    def digest(self) -> bytes: ...
+
+
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
 try:
     hashlib.new("sm3")
 except ValueError:  # pragma: no cover - hashlib's OpenSSL lacks SM3; use cryptography's
     from cryptography.hazmat.primitives import hashes as _hashes
 
-    def _sm3(*parts: bytes) -> bytes:
-        h = _hashes.Hash(_hashes.SM3())
-        for part in parts:
-            h.update(part)
-        return h.finalize()
+    class _CryptographySM3:
+        def __init__(self) -> None:
+            self._h = _hashes.Hash(_hashes.SM3())
+
+        def update(self, data: bytes, /) -> None:
+            self._h.update(data)
+
+        def digest(self) -> bytes:
+            return self._h.finalize()
+
+    def _sm3_new() -> _Hasher:
+        return _CryptographySM3()
 
 else:
 
-    def _sm3(*parts: bytes) -> bytes:
-        h = hashlib.new("sm3")
-        for part in parts:
-            h.update(part)
-        return h.digest()
+    def _sm3_new() -> _Hasher:
+        return hashlib.new("sm3")
 
 
-def _i2b(v: int) -> bytes:
-    return v.to_bytes(_SCALAR_BYTES, "big")
+def _sm3(*parts: bytes) -> bytes:
+    h = _sm3_new()
+    for part in parts:
+        h.update(part)
+    return h.digest()
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,7 @@ class SM2PublicKey:
     @classmethod
     def from_bytes(cls, data: bytes) -> SM2PublicKey:
         """Parse ``04‖x‖y`` (65 bytes) or ``02/03‖x`` (33 bytes); raises InvalidPointError."""
-        data = bytes(data)
+        data = _der.as_bytes(data, "point")
         if len(data) == 65 and data[0] == 4:
             return cls(int.from_bytes(data[1:33], "big"), int.from_bytes(data[33:], "big"))
         if len(data) == 33 and data[0] in (2, 3):
@@ -138,16 +145,16 @@ class SM2PublicKey:
     def to_bytes(self, compressed: bool = False) -> bytes:
         """Return ``04‖x‖y``, or ``02/03‖x`` when ``compressed``."""
         if compressed:
-            return bytes([2 | (self.y & 1)]) + _i2b(self.x)
-        return b"\x04" + _i2b(self.x) + _i2b(self.y)
+            return bytes([2 | (self.y & 1)]) + _der.i2b(self.x)
+        return b"\x04" + _der.i2b(self.x) + _der.i2b(self.y)
 
     def spki_der(self) -> bytes:
         """Return SubjectPublicKeyInfo DER (id-ecPublicKey, curve 1.2.156.10197.1.301)."""
-        return encode_spki(self.to_bytes())
+        return _der.encode_spki(self.to_bytes())
 
     def spki_pem(self) -> bytes:
         """Return the ``PUBLIC KEY`` PEM of :meth:`spki_der`."""
-        return pem_encode("PUBLIC KEY", self.spki_der())
+        return _der.pem_encode("PUBLIC KEY", self.spki_der())
 
     @classmethod
     def from_spki_der(cls, der: bytes) -> SM2PublicKey:
@@ -158,12 +165,12 @@ class SM2PublicKey:
         :class:`KeyFormatError` for anything else and :class:`InvalidPointError` for a
         point that is not on the curve.
         """
-        return cls.from_bytes(decode_spki(bytes(der)))
+        return cls.from_bytes(_der.decode_spki(_der.as_bytes(der, "der")))
 
     @classmethod
     def from_pem(cls, data: bytes | str) -> SM2PublicKey:
         """Parse the first ``PUBLIC KEY`` PEM block; raises KeyFormatError/InvalidPointError."""
-        return cls.from_spki_der(pem_decode(data, ("PUBLIC KEY",)))
+        return cls.from_spki_der(_der.pem_decode(data, ("PUBLIC KEY",)))
 
 
 @dataclass(frozen=True)
@@ -181,9 +188,12 @@ class SM2PrivateKey:
         if not 1 <= self.d <= N - 2:
             raise KeyFormatError("SM2 private key out of range [1, n-2]")
 
-    @cached_property
     def public_key(self) -> SM2PublicKey:
-        """The matching public key d·G (computed once, blinded)."""
+        """Return the matching public key d·G (computed once, blinded, then cached)."""
+        return self._public_key
+
+    @cached_property
+    def _public_key(self) -> SM2PublicKey:
         pt = _c.mul_base(_c.blind(self.d))
         assert pt is not None  # d is in [1, n-2]
         return SM2PublicKey(*pt)
@@ -196,15 +206,15 @@ class SM2PrivateKey:
 
     def pkcs8_der(self) -> bytes:
         """Return PKCS#8 PrivateKeyInfo DER, laid out as OpenSSL 3 writes SM2 keys."""
-        return encode_pkcs8(_i2b(self.d), self.public_key.to_bytes())
+        return _der.encode_pkcs8(_der.i2b(self.d), self.public_key().to_bytes())
 
     def pkcs8_pem(self) -> bytes:
         """Return the ``PRIVATE KEY`` PEM of :meth:`pkcs8_der`."""
-        return pem_encode("PRIVATE KEY", self.pkcs8_der())
+        return _der.pem_encode("PRIVATE KEY", self.pkcs8_der())
 
     def sec1_der(self) -> bytes:
         """Return RFC 5915 ECPrivateKey DER with the SM2 curve OID and the public key."""
-        return encode_sec1(_i2b(self.d), self.public_key.to_bytes())
+        return _der.encode_sec1(_der.i2b(self.d), self.public_key().to_bytes())
 
     @classmethod
     def from_der(cls, der: bytes) -> SM2PrivateKey:
@@ -212,14 +222,14 @@ class SM2PrivateKey:
 
         An embedded public key must match. Raises :class:`KeyFormatError`.
         """
-        d, pub = decode_private_key(bytes(der))
+        d, pub = _der.decode_private_key(_der.as_bytes(der, "der"))
         key = cls(d)
         if pub is not None:
             try:
                 embedded = SM2PublicKey.from_bytes(pub)
             except InvalidPointError as exc:
                 raise KeyFormatError("the embedded public key is not on the curve") from exc
-            if embedded != key.public_key:
+            if embedded != key.public_key():
                 raise KeyFormatError("the embedded public key does not match the private key")
         return key
 
@@ -230,7 +240,7 @@ class SM2PrivateKey:
         Encrypted PEM is not supported. Raises :class:`KeyFormatError`.
         """
         labels = ("PRIVATE KEY", "EC PRIVATE KEY", "SM2 PRIVATE KEY")
-        return cls.from_der(pem_decode(data, labels))
+        return cls.from_der(_der.pem_decode(data, labels))
 
 
 def _random_scalar(rng: Rng, upper: int) -> int:
@@ -248,11 +258,10 @@ def generate_private_key(*, rng: Rng = secrets.token_bytes) -> SM2PrivateKey:
 
 
 def _check_id(sm2_id: bytes) -> bytes:
-    if not isinstance(sm2_id, bytes | bytearray | memoryview):
-        raise TypeError("sm2_id must be bytes")
-    if len(sm2_id) > MAX_ID_LENGTH:
+    ident = _der.as_bytes(sm2_id, "sm2_id")
+    if len(ident) > MAX_ID_LENGTH:
         raise ValidationException(f"SM2 ID longer than {MAX_ID_LENGTH} bytes")
-    return bytes(sm2_id)
+    return ident
 
 
 def compute_za(public_key: SM2PublicKey, sm2_id: bytes = DEFAULT_ID) -> bytes:
@@ -262,16 +271,36 @@ def compute_za(public_key: SM2PublicKey, sm2_id: bytes = DEFAULT_ID) -> bytes:
     """
     ident = _check_id(sm2_id)
     entl = (8 * len(ident)).to_bytes(2, "big")
-    return _sm3(entl, ident, _CURVE_PARAMS, _i2b(public_key.x), _i2b(public_key.y))
+    return _sm3(entl, ident, _CURVE_PARAMS, _der.i2b(public_key.x), _der.i2b(public_key.y))
 
 
 def compute_e(public_key: SM2PublicKey, message: bytes, sm2_id: bytes = DEFAULT_ID) -> bytes:
     """Return e = SM3(Z_A ‖ M), the digest SM2DSA signs (KMS DIGEST mode input)."""
-    return _sm3(compute_za(public_key, sm2_id), message)
+    return _sm3(compute_za(public_key, sm2_id), _der.as_bytes(message, "message"))
+
+
+def compute_e_stream(
+    public_key: SM2PublicKey,
+    stream: _Readable,
+    sm2_id: bytes = DEFAULT_ID,
+    *,
+    chunk_size: int = 1 << 16,
+) -> bytes:
+    """Return e = SM3(Z_A ‖ M) for a message read from a binary stream until EOF.
+
+    Memory use is constant, so this is how large messages get signed with KMS in DIGEST
+    mode. Raises :class:`ValidationException` for a too-long ID; read errors propagate.
+    """
+    h = _sm3_new()
+    h.update(compute_za(public_key, sm2_id))
+    while chunk := stream.read(chunk_size):
+        h.update(_der.as_bytes(chunk, "stream data"))
+    return h.digest()
 
 
 def _digest(public_key: SM2PublicKey, data: bytes, sm2_id: bytes, prehashed: bool) -> int:
     if prehashed:
+        data = _der.as_bytes(data, "digest")
         if len(data) != 32:
             raise ValidationException("a prehashed SM2 digest must be 32 bytes")
         _check_id(sm2_id)
@@ -294,8 +323,7 @@ def sign(
     published vectors (a reused k reveals the key). Raises :class:`ValidationException` for a
     bad digest length, a too-long ID, or a fixed k that is out of range or unusable.
     """
-    e = _digest(private_key.public_key, data, sm2_id, prehashed)
-    d = private_key.d
+    e = _digest(private_key.public_key(), data, sm2_id, prehashed)
     while True:
         if k_for_test_vectors is None:
             k = secrets.randbelow(N - 1) + 1
@@ -309,10 +337,9 @@ def sign(
         # s = (1 + d)^-1 · (k − r·d) = (1 + d)^-1 · (k + r) − r  (mod n)
         s = (private_key._inv_one_plus_d * (k + r) - r) % N
         if r and r + k != N and s:
-            return encode_signature(r, s)
+            return _der.encode_signature(r, s)
         if k_for_test_vectors is not None:
             raise ValidationException("k_for_test_vectors gives r = 0, r + k = n or s = 0")
-        del d
 
 
 def verify(
@@ -331,7 +358,7 @@ def verify(
     """
     e = _digest(public_key, data, sm2_id, prehashed)
     try:
-        r, s = decode_signature(bytes(signature_der))
+        r, s = _der.decode_signature(_der.as_bytes(signature_der, "signature"))
     except SignatureFormatError as exc:
         raise KMSInvalidSignatureException("malformed SM2 signature") from exc
     t = (r + s) % N
@@ -375,7 +402,7 @@ def encrypt(
     limit belongs to the algorithm tables.
     """
     enc = _check_encoding(encoding)
-    plaintext = bytes(plaintext)
+    plaintext = _der.as_bytes(plaintext, "plaintext")
     if not plaintext:
         raise ValidationException("SM2PKE plaintext must not be empty")
     while True:
@@ -388,11 +415,11 @@ def encrypt(
         c1 = _c.mul_base(_c.blind(k))
         shared = _c.mul(_c.blind(k), public_key.x, public_key.y)
         assert c1 is not None and shared is not None  # 1 <= k < n, public key of order n
-        x2, y2 = _i2b(shared[0]), _i2b(shared[1])
+        x2, y2 = _der.i2b(shared[0]), _der.i2b(shared[1])
         t = _kdf(x2 + y2, len(plaintext))
         if any(t):
             c3 = _sm3(x2, plaintext, y2)
-            return encode_ciphertext(c1[0], c1[1], c3, _xor(plaintext, t), enc, prefix=True)
+            return _der.encode_ciphertext(c1[0], c1[1], c3, _xor(plaintext, t), enc, prefix=True)
         if k_for_test_vectors is not None:
             raise ValidationException("k_for_test_vectors gives an all-zero KDF output")
 
@@ -406,15 +433,15 @@ def decrypt(private_key: SM2PrivateKey, ciphertext: bytes, *, encoding: str = "D
     """
     enc = _check_encoding(encoding)
     try:
-        x1, y1, c3, c2 = decode_ciphertext(bytes(ciphertext), enc)
-    except (ValueError, IndexError) as exc:
+        x1, y1, c3, c2 = _der.decode_ciphertext(_der.as_bytes(ciphertext, "ciphertext"), enc)
+    except CiphertextFormatError as exc:
         raise InvalidCiphertextException("malformed SM2 ciphertext") from exc
     if not _c.is_on_curve(x1, y1):
         raise InvalidCiphertextException("SM2 ciphertext C1 is not on the curve")
     shared = _c.mul(_c.blind(private_key.d), x1, y1)
     if shared is None:  # pragma: no cover - impossible for a point of prime order n
         raise InvalidCiphertextException("SM2 ciphertext C1 is invalid")
-    x2, y2 = _i2b(shared[0]), _i2b(shared[1])
+    x2, y2 = _der.i2b(shared[0]), _der.i2b(shared[1])
     t = _kdf(x2 + y2, len(c2))
     if not any(t):
         raise InvalidCiphertextException("SM2 KDF output is all zero")
@@ -429,24 +456,24 @@ def derive_shared_secret(private_key: SM2PrivateKey, peer_public_key: SM2PublicK
     pt = _c.mul(_c.blind(private_key.d), peer_public_key.x, peer_public_key.y)
     if pt is None:  # pragma: no cover - impossible for a validated public key
         raise InvalidPointError("ECDH produced the point at infinity")
-    return _i2b(pt[0])
+    return _der.i2b(pt[0])
 
 
 def signature_der_to_raw(der: bytes) -> bytes:
     """Return the 64-byte r‖s form of a DER signature; raises :class:`SignatureFormatError`."""
-    r, s = decode_signature(bytes(der))
-    return _i2b(r) + _i2b(s)
+    r, s = _der.decode_signature(_der.as_bytes(der, "signature"))
+    return _der.i2b(r) + _der.i2b(s)
 
 
 def signature_raw_to_der(raw: bytes) -> bytes:
     """Return DER for a 64-byte r‖s signature; raises :class:`SignatureFormatError`."""
-    raw = bytes(raw)
+    raw = _der.as_bytes(raw, "signature")
     if len(raw) != 64:
         raise SignatureFormatError("a raw SM2 signature is 64 bytes (r ‖ s)")
     r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
     if not (1 <= r < N and 1 <= s < N):
         raise SignatureFormatError("r or s outside [1, n-1]")
-    return encode_signature(r, s)
+    return _der.encode_signature(r, s)
 
 
 def convert_ciphertext(
@@ -461,5 +488,5 @@ def convert_ciphertext(
     :class:`CiphertextFormatError`, or :class:`ValidationException` for an unknown encoding.
     """
     src, dst = _check_encoding(from_encoding), _check_encoding(to_encoding)
-    x1, y1, c3, c2 = decode_ciphertext(bytes(data), src)
-    return encode_ciphertext(x1, y1, c3, c2, dst, prefix=prefix)
+    x1, y1, c3, c2 = _der.decode_ciphertext(_der.as_bytes(data, "ciphertext"), src)
+    return _der.encode_ciphertext(x1, y1, c3, c2, dst, prefix=prefix)
