@@ -386,3 +386,65 @@ def test_gmssl_accepts_converted_signature_and_ciphertext(keys: Path, tmp_path: 
         == 0
     )
     assert out.read_bytes() == b"from gmssl"
+
+
+def test_sm2_keys_load_from_every_kms_format(
+    keys: Path, tmp_path: Path, openssl_bin: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AWS JSON (KeySpec SM2), Alibaba JSON, PEM, DER, base64 and an SM2 certificate."""
+    import base64
+
+    der = openssl(openssl_bin, "pkey", "-pubin", "-in", keys / "pub.pem", "-outform", "DER").stdout
+    cert = tmp_path / "cert.pem"
+    openssl(
+        openssl_bin,
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        keys / "key.pem",
+        "-subj",
+        "/CN=sm2",
+        "-sm3",
+        "-sigopt",
+        "distid:1234567812345678",
+        "-days",
+        "1",
+        "-out",
+        cert,
+    )
+    forms = {
+        "aws.json": json.dumps(
+            {
+                "KeyId": "arn:aws-cn:kms:cn-north-1:111122223333:key/k",
+                "PublicKey": base64.b64encode(der).decode(),
+                "KeySpec": "SM2",
+                "KeyUsage": "SIGN_VERIFY",
+                "SigningAlgorithms": ["SM2DSA"],
+            }
+        ),
+        "alibaba.json": json.dumps(
+            {"KeyId": "key-1", "KeyVersionId": "v1", "PublicKey": (keys / "pub.pem").read_text()}
+        ),
+        "alibaba-spec.json": json.dumps(
+            {
+                "PublicKey": base64.b64encode(der).decode(),
+                "KeySpec": "EC_SM2",
+                "KeyUsage": "ENCRYPT/DECRYPT",
+            }
+        ),
+        "pub.der": der,
+        "pub.b64": base64.b64encode(der).decode(),
+        "cert.pem": cert.read_bytes(),
+    }
+    import hashlib
+
+    expected = f"SHA256:{hashlib.sha256(der).hexdigest()}"
+    for name, content in forms.items():
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        assert kmskit("offline", "inspect-key", path, "--output", "json") == 0, name
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["KeySpec"] == "SM2" and doc["Fingerprint"] == expected, name
+    assert kmskit("offline", "inspect-key", tmp_path / "alibaba-spec.json", "--output", "json") == 0
+    assert json.loads(capsys.readouterr().out)["KeyUsage"] == "ENCRYPT_DECRYPT"
