@@ -10,20 +10,27 @@ Messages never contain key material, plaintext or data keys.
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyExistsException",
     "CiphertextFormatError",
     "DisabledException",
     "IncorrectKeyException",
+    "IncorrectPassphraseError",
     "InvalidCiphertextException",
     "InvalidKeyUsageException",
     "InvalidPointError",
     "KMSInvalidSignatureException",
     "KMSInvalidStateException",
     "KeyFormatError",
+    "KeystoreError",
     "KmsError",
     "KmskitError",
+    "LimitExceededException",
     "NotFoundException",
+    "PassphraseRequiredError",
     "SignatureFormatError",
+    "TagException",
     "UnsupportedKeySpecError",
+    "UnsupportedOperationException",
     "ValidationException",
 ]
 
@@ -94,6 +101,48 @@ class KMSInvalidStateException(KmsError):
 
 class NotFoundException(KmsError):
     code = "NotFoundException"
+
+
+class AlreadyExistsException(KmsError):
+    """An alias (or other named resource) with that name already exists."""
+
+    code = "AlreadyExistsException"
+
+
+class TagException(KmsError, ValueError):
+    """A tag key or value breaks the tag rules (length, count, reserved prefix)."""
+
+    code = "TagException"
+
+
+class LimitExceededException(KmsError):
+    """A per-key limit was reached (for example on-demand rotations)."""
+
+    code = "LimitExceededException"
+
+
+class UnsupportedOperationException(KmsError):
+    """The operation is not supported for this key (for example rotating an asymmetric key)."""
+
+    code = "UnsupportedOperationException"
+
+
+class KeystoreError(KmskitError):
+    """The local keystore cannot be opened or used (bad home, unreadable or foreign store)."""
+
+    code = "KeystoreError"
+
+
+class PassphraseRequiredError(KeystoreError):
+    """The keystore is sealed with a passphrase and none was given."""
+
+    code = "PassphraseRequiredError"
+
+
+class IncorrectPassphraseError(KeystoreError):
+    """The passphrase or master key file does not open this keystore."""
+
+    code = "IncorrectPassphraseError"
 
 
 class KeyFormatError(KmskitError, ValueError):
