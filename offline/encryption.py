@@ -9,16 +9,15 @@ forced), an algorithm the spec lacks, or a plaintext over the KMS maximum.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from offline import _checks
+from offline._hashes import pyca_hash
 from offline.errors import InvalidCiphertextException, ValidationException
 from offline.keys import PrivateKey, PublicKey
 from offline.specs import (
     OAEP_HASH,
     EncryptionAlgorithm,
-    HashName,
     KeySpec,
     KeyUsage,
     max_plaintext,
@@ -27,14 +26,8 @@ from offline.specs import (
 
 __all__ = ["decrypt", "encrypt"]
 
-_OAEP_HASHES: dict[HashName, type[hashes.HashAlgorithm]] = {
-    HashName.SHA1: hashes.SHA1,
-    HashName.SHA256: hashes.SHA256,
-}
-
-
 def _oaep(algorithm: EncryptionAlgorithm) -> padding.OAEP:
-    h = _OAEP_HASHES[OAEP_HASH[algorithm]]()
+    h = pyca_hash(OAEP_HASH[algorithm])
     return padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
 
 

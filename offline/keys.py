@@ -46,41 +46,25 @@ __all__ = [
     "load_public_key",
 ]
 
-AnyPublicKey = Union[
-    rsa.RSAPublicKey,
-    ec.EllipticCurvePublicKey,
-    ed25519.Ed25519PublicKey,
-    mldsa.MLDSA44PublicKey,
-    mldsa.MLDSA65PublicKey,
-    mldsa.MLDSA87PublicKey,
-    "SM2PublicKey",
-]
-AnyPrivateKey = Union[
-    rsa.RSAPrivateKey,
-    ec.EllipticCurvePrivateKey,
-    ed25519.Ed25519PrivateKey,
-    mldsa.MLDSA44PrivateKey,
-    mldsa.MLDSA65PrivateKey,
-    mldsa.MLDSA87PrivateKey,
-    "SM2PrivateKey",
-]
-
-_PYCA_PUBLIC = (
-    rsa.RSAPublicKey,
-    ec.EllipticCurvePublicKey,
-    ed25519.Ed25519PublicKey,
-    mldsa.MLDSA44PublicKey,
-    mldsa.MLDSA65PublicKey,
-    mldsa.MLDSA87PublicKey,
+# The key types ``cryptography`` implements; isinstance() takes these unions directly.
+PycaPublicKey = (
+    rsa.RSAPublicKey
+    | ec.EllipticCurvePublicKey
+    | ed25519.Ed25519PublicKey
+    | mldsa.MLDSA44PublicKey
+    | mldsa.MLDSA65PublicKey
+    | mldsa.MLDSA87PublicKey
 )
-_PYCA_PRIVATE = (
-    rsa.RSAPrivateKey,
-    ec.EllipticCurvePrivateKey,
-    ed25519.Ed25519PrivateKey,
-    mldsa.MLDSA44PrivateKey,
-    mldsa.MLDSA65PrivateKey,
-    mldsa.MLDSA87PrivateKey,
+PycaPrivateKey = (
+    rsa.RSAPrivateKey
+    | ec.EllipticCurvePrivateKey
+    | ed25519.Ed25519PrivateKey
+    | mldsa.MLDSA44PrivateKey
+    | mldsa.MLDSA65PrivateKey
+    | mldsa.MLDSA87PrivateKey
 )
+AnyPublicKey = Union[PycaPublicKey, "SM2PublicKey"]
+AnyPrivateKey = Union[PycaPrivateKey, "SM2PrivateKey"]
 
 # GM/T 0006: the SM2 recommended curve, as OpenSSL writes it in id-ecPublicKey parameters.
 SM2_CURVE_OID = "1.2.156.10197.1.301"
@@ -175,7 +159,7 @@ class PublicKey:
 
     def spki_der(self) -> bytes:
         """The DER SubjectPublicKeyInfo, as KMS GetPublicKey returns it."""
-        if not isinstance(self.key, _PYCA_PUBLIC):
+        if not isinstance(self.key, PycaPublicKey):
             return self.key.spki_der()
         return self.key.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -206,7 +190,7 @@ class PrivateKey:
 
     def pkcs8_der(self) -> bytes:
         """PKCS#8 DER, the form KMS GenerateDataKeyPair returns as PrivateKeyPlaintext."""
-        if not isinstance(self.key, _PYCA_PRIVATE):
+        if not isinstance(self.key, PycaPrivateKey):
             return self.key.pkcs8_der()
         return self.key.private_bytes(
             serialization.Encoding.DER,

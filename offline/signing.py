@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, padding, rsa, utils
 
 from offline import _checks
+from offline._hashes import pyca_hash
 from offline.errors import KMSInvalidSignatureException, ValidationException
 from offline.keys import AnyPrivateKey, AnyPublicKey, PrivateKey, PublicKey
 from offline.specs import (
-    HashName,
     KeySpec,
     KeyUsage,
     MessageType,
@@ -32,11 +32,6 @@ from offline.specs import (
 
 __all__ = ["sign", "verify"]
 
-_HASHES: dict[HashName, type[hashes.HashAlgorithm]] = {
-    HashName.SHA256: hashes.SHA256,
-    HashName.SHA384: hashes.SHA384,
-    HashName.SHA512: hashes.SHA512,
-}
 _PSS = {
     SigningAlgorithm.RSASSA_PSS_SHA_256,
     SigningAlgorithm.RSASSA_PSS_SHA_384,
@@ -144,7 +139,7 @@ def _ed25519ph_prehash(digest: bytes) -> bytes:
 
 
 def _hash(algorithm: SigningAlgorithm) -> hashes.HashAlgorithm:
-    return _HASHES[signing_profile(algorithm).hash]()
+    return pyca_hash(signing_profile(algorithm).hash)
 
 
 def _rsa_padding(algorithm: SigningAlgorithm) -> padding.AsymmetricPadding:
