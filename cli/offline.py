@@ -28,6 +28,7 @@ from offline.specs import (
     KeySpec,
     MessageType,
     SigningAlgorithm,
+    WrappingAlgorithm,
 )
 
 
@@ -326,6 +327,50 @@ def generate_key_pair(
         )
     else:
         click.echo(f"{key_pair_spec} key pair: SHA256:{pub.fingerprint()}")
+
+
+@offline.command("wrap-key-material")
+@click.option(
+    "--wrapping-key",
+    required=True,
+    metavar="FILE",
+    help="The wrapping public key: GetParametersForImport JSON, PEM or DER.",
+)
+@click.option("--wrapping-algorithm", required=True, type=names_choice(WrappingAlgorithm))
+@click.option(
+    "--key-material",
+    required=True,
+    metavar="FILE",
+    help="Raw symmetric/HMAC key bytes, or a PKCS#8 DER private key.",
+)
+@blob_output("Write the wrapped material here (- for stdout).")
+def wrap_key_material(
+    wrapping_key: str,
+    wrapping_algorithm: str,
+    key_material: str,
+    out: str | None,
+    overwrite: bool,
+    output: str,
+) -> None:
+    """Wrap key material for ImportKeyMaterial (this keystore or AWS KMS).
+
+    RSA_AES_KEY_WRAP_* output is byte-compatible with the OpenSSL recipe in the KMS
+    Developer Guide: RSA-OAEP of a fresh AES-256 key, then AES-KWP (RFC 5649) of the
+    material. Pass the result as --encrypted-key-material fileb://FILE.
+    """
+    from offline.key_import import wrap_key_material as wrap
+    from offline.keys import load_public_key
+
+    pub = load_public_key(read_blob(wrapping_key, "--wrapping-key"))
+    wrapped = wrap(pub, read_blob(key_material, "--key-material"), wrapping_algorithm)
+    emit_blob(
+        wrapped,
+        "EncryptedKeyMaterial",
+        {"WrappingAlgorithm": wrapping_algorithm},
+        out=out,
+        output=output,
+        overwrite=overwrite,
+    )
 
 
 def _register_sm2_verbs() -> None:

@@ -22,9 +22,13 @@ __all__ = [
     "ALIBABA_KEY_SPECS",
     "ALIBABA_KEY_USAGES",
     "EXTERNAL_MU_LENGTH",
+    "KEY_WRAP_AES_KEY_LENGTH",
     "MAX_RAW_MESSAGE",
     "OAEP_HASH",
     "SM2PKE_MAX_PLAINTEXT",
+    "WRAPPING_ALGORITHMS",
+    "WRAPPING_KEY_SPECS",
+    "WRAPPING_OAEP",
     "EncryptionAlgorithm",
     "HashName",
     "KeyAgreementAlgorithm",
@@ -35,6 +39,7 @@ __all__ = [
     "SigningAlgorithm",
     "SigningProfile",
     "SpecProfile",
+    "WrappingAlgorithm",
     "key_spec_from_name",
     "max_plaintext",
     "profile",
@@ -102,6 +107,16 @@ class MacAlgorithm(StrEnum):
     HMAC_SHA_256 = "HMAC_SHA_256"
     HMAC_SHA_384 = "HMAC_SHA_384"
     HMAC_SHA_512 = "HMAC_SHA_512"
+
+
+class WrappingAlgorithm(StrEnum):
+    """How key material is wrapped for ImportKeyMaterial (KMS GetParametersForImport)."""
+
+    RSAES_OAEP_SHA_1 = "RSAES_OAEP_SHA_1"
+    RSAES_OAEP_SHA_256 = "RSAES_OAEP_SHA_256"
+    RSA_AES_KEY_WRAP_SHA_1 = "RSA_AES_KEY_WRAP_SHA_1"
+    RSA_AES_KEY_WRAP_SHA_256 = "RSA_AES_KEY_WRAP_SHA_256"
+    SM2PKE = "SM2PKE"
 
 
 class MessageType(StrEnum):
@@ -301,6 +316,32 @@ OAEP_HASH: dict[EncryptionAlgorithm, HashName] = {
     EncryptionAlgorithm.RSAES_OAEP_SHA_1: HashName.SHA1,
     EncryptionAlgorithm.RSAES_OAEP_SHA_256: HashName.SHA256,
 }
+
+# KMS "Select a wrapping algorithm": the RSA algorithms need an RSA wrapping key, SM2PKE an
+# SM2 one (China Regions). RSA_AES_KEY_WRAP_* wrap a fresh 256-bit AES key with RSA-OAEP
+# (same hash for OAEP and MGF1) and the material with AES-KWP (RFC 5649).
+WRAPPING_KEY_SPECS: tuple[KeySpec, ...] = (
+    KeySpec.RSA_2048,
+    KeySpec.RSA_3072,
+    KeySpec.RSA_4096,
+    KeySpec.SM2,
+)
+WRAPPING_ALGORITHMS: dict[WrappingAlgorithm, tuple[KeySpec, ...]] = {
+    WrappingAlgorithm.RSAES_OAEP_SHA_1: WRAPPING_KEY_SPECS[:3],
+    WrappingAlgorithm.RSAES_OAEP_SHA_256: WRAPPING_KEY_SPECS[:3],
+    WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_1: WRAPPING_KEY_SPECS[:3],
+    WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256: WRAPPING_KEY_SPECS[:3],
+    WrappingAlgorithm.SM2PKE: (KeySpec.SM2,),
+}
+# The OAEP step of each RSA wrapping algorithm is the KMS encryption algorithm of that name.
+WRAPPING_OAEP: dict[WrappingAlgorithm, EncryptionAlgorithm] = {
+    WrappingAlgorithm.RSAES_OAEP_SHA_1: EncryptionAlgorithm.RSAES_OAEP_SHA_1,
+    WrappingAlgorithm.RSAES_OAEP_SHA_256: EncryptionAlgorithm.RSAES_OAEP_SHA_256,
+    WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_1: EncryptionAlgorithm.RSAES_OAEP_SHA_1,
+    WrappingAlgorithm.RSA_AES_KEY_WRAP_SHA_256: EncryptionAlgorithm.RSAES_OAEP_SHA_256,
+}
+# The ephemeral AES key of RSA_AES_KEY_WRAP_* is AES-256.
+KEY_WRAP_AES_KEY_LENGTH = 32
 
 # Alibaba Cloud KMS spellings (KeySpec, KeyUsage, Algorithm) mapped to the AWS names.
 ALIBABA_KEY_SPECS: dict[str, KeySpec] = {
