@@ -34,3 +34,24 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Shipped test-vector sets: regenerate and compare byte for byte, then check each with the
+# independent oracles. `make test` runs the same through tests/vectors/test_shipped.py.
+VECTOR_KINDS := sm2-sign sm2-encrypt sm2-ecdh ecdsa rsa-pss rsa-pkcs1 rsa-oaep ecdh
+VECTOR_SEED := kmskit-sets-v1
+.PHONY: vectors-check vectors-regen
+vectors-check: $(STAMP)
+	@set -e; for k in $(VECTOR_KINDS); do \
+	    $(VENV)/bin/kmskit vectors generate --kind $$k --seed $(VECTOR_SEED) -o - \
+	        | cmp - vectors/sets/$$k.json; \
+	    $(VENV)/bin/kmskit vectors check vectors/sets/$$k.json --oracle openssl; \
+	done; \
+	for k in sm2-sign sm2-encrypt; do \
+	    $(VENV)/bin/kmskit vectors check vectors/sets/$$k.json --oracle gmssl; \
+	done
+
+vectors-regen: $(STAMP)
+	@set -e; for k in $(VECTOR_KINDS); do \
+	    $(VENV)/bin/kmskit vectors generate --kind $$k --seed $(VECTOR_SEED) \
+	        -o vectors/sets/$$k.json --overwrite; \
+	done

@@ -1,1 +1,84 @@
-"""kmskit envelope layer."""
+"""kmskit's envelope layer: data keys, keyrings and the envelope message format.
+
+Messages are the AWS Encryption SDK message format version 2, byte for byte, plus the GM
+suites 0x4D04/0x4D05 (docs/format.md). :func:`encrypt_stream` and :func:`decrypt_stream`
+work on file objects in constant memory; :func:`encrypt` and :func:`decrypt` on bytes;
+:func:`inspect` reads a header without any key; :func:`rewrap_stream` and :func:`rewrap`
+replace a message's encrypted data keys without touching its body. Keyrings wrap the data
+key: raw AES, RSA and SM2 recipients, a local-keystore key, an AWS KMS key, several at once.
+
+Names are resolved lazily (PEP 562), so importing :mod:`envelope` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envelope.decryption import decrypt, decrypt_stream
+    from envelope.encryption import encrypt, encrypt_stream
+    from envelope.info import EdkInfo, HeaderInfo, MessageInfo, inspect
+    from envelope.keyrings import (
+        AwsKmsKeyring,
+        EncryptedDataKey,
+        Keyring,
+        KeystoreKeyring,
+        MultiKeyring,
+        RawAesKeyring,
+        RsaKeyring,
+        Sm2Keyring,
+    )
+    from envelope.rewrap import rewrap, rewrap_stream
+    from envelope.suites import EnvelopeAlgorithm
+
+_HOMES = {
+    "decrypt": "decryption",
+    "decrypt_stream": "decryption",
+    "encrypt": "encryption",
+    "encrypt_stream": "encryption",
+    "EdkInfo": "info",
+    "HeaderInfo": "info",
+    "MessageInfo": "info",
+    "inspect": "info",
+    "AwsKmsKeyring": "keyrings",
+    "EncryptedDataKey": "keyrings",
+    "Keyring": "keyrings",
+    "KeystoreKeyring": "keyrings",
+    "MultiKeyring": "keyrings",
+    "RawAesKeyring": "keyrings",
+    "RsaKeyring": "keyrings",
+    "Sm2Keyring": "keyrings",
+    "rewrap": "rewrap",
+    "rewrap_stream": "rewrap",
+    "EnvelopeAlgorithm": "suites",
+}
+
+__all__ = [
+    "AwsKmsKeyring",
+    "EdkInfo",
+    "EncryptedDataKey",
+    "EnvelopeAlgorithm",
+    "HeaderInfo",
+    "Keyring",
+    "KeystoreKeyring",
+    "MessageInfo",
+    "MultiKeyring",
+    "RawAesKeyring",
+    "RsaKeyring",
+    "Sm2Keyring",
+    "decrypt",
+    "decrypt_stream",
+    "encrypt",
+    "encrypt_stream",
+    "inspect",
+    "rewrap",
+    "rewrap_stream",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'envelope' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"envelope.{home}"), name)

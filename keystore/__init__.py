@@ -1,1 +1,90 @@
-"""kmskit keystore layer."""
+"""kmskit's keystore layer: a local KMS on an embedded SQLite store.
+
+KMS keys with specs, usages, states, aliases, tags and deletion windows; Encrypt, Decrypt,
+ReEncrypt, GenerateDataKey(WithoutPlaintext) and GenerateRandom; Sign, Verify, GetPublicKey,
+DeriveSharedSecret, GenerateMac, VerifyMac and GenerateDataKeyPair(WithoutPlaintext) with
+asymmetric and HMAC keys; importing key material; rotation; CSRs for signing keys. All with
+KMS semantics and KMS error names; key material sealed under a master key; a hash-chained
+audit log. Results print as ``aws kms`` responses through ``to_response()``. The spec is
+docs/keystore.md.
+
+    with open_keystore() as ks:
+        key = ks.create_key(description="app root key")
+        ks.create_alias("alias/app", key.key_id)
+        data_key = ks.generate_data_key("alias/app", key_spec="AES_256",
+                                        encryption_context={"purpose": "demo"})
+"""
+
+from __future__ import annotations
+
+from keystore._setup import init_home, open_keystore
+from keystore.audit import AuditLog, AuditRecord, AuditVerification
+from keystore.home import HomeConfig, resolve_home
+from keystore.keystore import Keystore
+from keystore.results import (
+    AliasEntry,
+    AliasListPage,
+    DataKeyResult,
+    DecryptResult,
+    DeletionSchedule,
+    EncryptResult,
+    KeyListEntry,
+    KeyListPage,
+    KeyMetadata,
+    RandomResult,
+    ReEncryptResult,
+    Tag,
+    TagListPage,
+)
+from keystore.results_asymmetric import (
+    DataKeyPairResult,
+    MacResult,
+    PublicKeyResult,
+    SharedSecretResult,
+    SignResult,
+    VerifyMacResult,
+    VerifyResult,
+)
+from keystore.results_material import (
+    ImportKeyMaterialResult,
+    ImportParameters,
+    KeyRotationStatus,
+    RotationEntry,
+    RotationListPage,
+)
+
+__all__ = [
+    "AliasEntry",
+    "AliasListPage",
+    "AuditLog",
+    "AuditRecord",
+    "AuditVerification",
+    "DataKeyPairResult",
+    "DataKeyResult",
+    "DecryptResult",
+    "DeletionSchedule",
+    "EncryptResult",
+    "HomeConfig",
+    "ImportKeyMaterialResult",
+    "ImportParameters",
+    "KeyListEntry",
+    "KeyListPage",
+    "KeyMetadata",
+    "KeyRotationStatus",
+    "Keystore",
+    "MacResult",
+    "PublicKeyResult",
+    "RandomResult",
+    "ReEncryptResult",
+    "RotationEntry",
+    "RotationListPage",
+    "SharedSecretResult",
+    "SignResult",
+    "Tag",
+    "TagListPage",
+    "VerifyMacResult",
+    "VerifyResult",
+    "init_home",
+    "open_keystore",
+    "resolve_home",
+]

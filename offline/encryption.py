@@ -12,8 +12,8 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from offline import _checks
-from offline._hashes import pyca_hash
 from offline.errors import InvalidCiphertextException, ValidationException
+from offline.hashing import pyca_hash
 from offline.keys import PrivateKey, PublicKey
 from offline.specs import (
     OAEP_HASH,

@@ -61,8 +61,12 @@ def serialize_encryption_context(context: Mapping[str, str]) -> bytes:
     return bytes(out)
 
 
-def parse_encryption_context(data: bytes) -> dict[str, str]:
+def parse_encryption_context(data: bytes, *, require_sorted: bool = True) -> dict[str, str]:
     """Parse the ESDK serialization, strictly: sorted unique keys, no trailing bytes.
+
+    ``require_sorted=False`` accepts pairs in any order (still unique): some AWS Encryption
+    SDK implementations have written unsorted contexts into message headers, and the ESDK
+    decrypts those messages, so the envelope header parser must too.
 
     Raises :class:`ValueError` subclasses (:class:`ValidationException`) on any malformation;
     never ``struct.error`` or ``IndexError``.
@@ -90,11 +94,14 @@ def parse_encryption_context(data: bytes) -> dict[str, str]:
             fields.append(bytes(view[pos : pos + length]))
             pos += length
         key, value = fields
-        if previous is not None and key <= previous:
+        if require_sorted and previous is not None and key <= previous:
             raise ValidationException("encryption context keys are not sorted and unique")
         previous = key
         try:
-            result[key.decode("utf-8")] = value.decode("utf-8")
+            text_key = key.decode("utf-8")
+            if text_key in result:
+                raise ValidationException("encryption context keys are not unique")
+            result[text_key] = value.decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationException("encryption context is not valid UTF-8") from None
     if pos != len(view):

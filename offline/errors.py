@@ -10,28 +10,53 @@ Messages never contain key material, plaintext or data keys.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedException",
     "AlreadyExistsException",
+    "ArmorFormatError",
+    "AwsClientError",
+    "AwsConfigurationError",
+    "AwsConnectionError",
+    "AwsKmsServiceError",
+    "BodyFormatError",
     "CiphertextFormatError",
     "DisabledException",
+    "EnvelopeError",
+    "EnvelopeLimitExceeded",
+    "ExpiredImportTokenException",
+    "HeaderAuthenticationError",
+    "HeaderFormatError",
     "IncorrectKeyException",
+    "IncorrectKeyMaterialException",
     "IncorrectPassphraseError",
+    "InvalidAliasNameException",
     "InvalidCiphertextException",
+    "InvalidImportTokenException",
     "InvalidKeyUsageException",
+    "InvalidMarkerException",
     "InvalidPointError",
+    "KMSInvalidMacException",
     "KMSInvalidSignatureException",
     "KMSInvalidStateException",
+    "KeyCommitmentError",
     "KeyFormatError",
+    "KeyringMismatch",
     "KeystoreError",
     "KmsError",
     "KmskitError",
     "LimitExceededException",
+    "MaxEncryptedDataKeysExceeded",
+    "MessageSignatureError",
+    "NoMatchingKeyringError",
     "NotFoundException",
     "PassphraseRequiredError",
+    "PayloadAuthenticationError",
     "SignatureFormatError",
     "TagException",
     "UnsupportedKeySpecError",
+    "UnsupportedMessageError",
     "UnsupportedOperationException",
     "ValidationException",
+    "VectorCheckFailed",
 ]
 
 
@@ -57,6 +82,18 @@ class ValidationException(KmsError, ValueError):
     code = "ValidationException"
 
 
+class InvalidAliasNameException(ValidationException):
+    """An alias name lacks the ``alias/`` prefix or uses the reserved ``alias/aws/`` one."""
+
+    code = "InvalidAliasNameException"
+
+
+class InvalidMarkerException(ValidationException):
+    """A pagination marker was not one this list operation returned."""
+
+    code = "InvalidMarkerException"
+
+
 class InvalidKeyUsageException(KmsError):
     """The key's usage or spec does not allow the requested operation or algorithm.
 
@@ -79,6 +116,12 @@ class KMSInvalidSignatureException(KmsError):
     code = "KMSInvalidSignatureException"
 
 
+class KMSInvalidMacException(KmsError):
+    """The MAC does not verify (KMS VerifyMac ``KMSInvalidMacException``)."""
+
+    code = "KMSInvalidMacException"
+
+
 class InvalidCiphertextException(KmsError):
     """The ciphertext is corrupt, truncated or does not authenticate."""
 
@@ -89,6 +132,26 @@ class IncorrectKeyException(KmsError):
     """The ciphertext was made under a different key than the one given."""
 
     code = "IncorrectKeyException"
+
+
+class ExpiredImportTokenException(KmsError):
+    """ImportKeyMaterial with an import token past its ParametersValidTo (24 hours)."""
+
+    code = "ExpiredImportTokenException"
+
+
+class InvalidImportTokenException(KmsError):
+    """ImportKeyMaterial with an import token that is not one GetParametersForImport made for
+    this key (altered, foreign, or for another key)."""
+
+    code = "InvalidImportTokenException"
+
+
+class IncorrectKeyMaterialException(KmsError):
+    """Imported key material that does not fit the key spec, or is not the material imported
+    into this key before (KMS allows re-importing only the same material)."""
+
+    code = "IncorrectKeyMaterialException"
 
 
 class DisabledException(KmsError):
@@ -127,6 +190,49 @@ class UnsupportedOperationException(KmsError):
     code = "UnsupportedOperationException"
 
 
+class AccessDeniedException(KmsError):
+    """AWS KMS refused the caller (key policy, IAM policy or grant)."""
+
+    code = "AccessDeniedException"
+
+
+class AwsKmsServiceError(KmsError):
+    """AWS KMS returned an error kmskit has no class of its own for; ``code`` is the error
+    code KMS returned (``KeyUnavailableException``, ``ThrottlingException`` …)."""
+
+    code = "KMSInternalException"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class AwsClientError(KmskitError):
+    """The AWS SDK failed to make a request for another reason than the network or its
+    configuration; ``code`` is the botocore exception's name."""
+
+    code = "AwsClientError"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class AwsConfigurationError(AwsClientError):
+    """The AWS SDK is missing or not configured for the request: no credentials, an unknown
+    profile, no region, ``boto3`` not installed. The user must supply something."""
+
+    code = "AwsConfigurationError"
+
+
+class AwsConnectionError(AwsClientError):
+    """The AWS KMS endpoint could not be reached or did not answer in time."""
+
+    code = "EndpointConnectionError"
+
+
 class KeystoreError(KmskitError):
     """The local keystore cannot be opened or used (bad home, unreadable or foreign store)."""
 
@@ -143,6 +249,15 @@ class IncorrectPassphraseError(KeystoreError):
     """The passphrase or master key file does not open this keystore."""
 
     code = "IncorrectPassphraseError"
+
+
+class VectorCheckFailed(KmskitError):
+    """A test-vector file was checked and kmskit or the oracle disagreed with some case.
+
+    Like an invalid signature, the check ran and the answer is no: the CLI exits 1.
+    """
+
+    code = "VectorCheckFailed"
 
 
 class KeyFormatError(KmskitError, ValueError):
@@ -167,3 +282,110 @@ class InvalidPointError(KmskitError, ValueError):
     """An elliptic-curve point is not on the curve, is the point at infinity, or is malformed."""
 
     code = "InvalidPointError"
+
+
+# ---------------------------------------------------------------------------------------------
+# Envelope messages (docs/format.md). The classes follow the failure classes of the vectors:
+# header parse failure, header authentication failure, payload failure, no matching keyring,
+# signature failure. Every failure while reading a message is an EnvelopeError; the keyrings
+# may also raise the KMS-named errors above (InvalidCiphertextException, DisabledException …).
+
+
+class EnvelopeError(KmskitError):
+    """Root of the envelope-message failures."""
+
+    code = "EnvelopeError"
+
+
+class HeaderFormatError(EnvelopeError, ValueError):
+    """The message header does not parse: truncated, malformed, or a field out of range."""
+
+    code = "HeaderFormatError"
+
+
+class UnsupportedMessageError(HeaderFormatError):
+    """A well-formed message kmskit refuses: format version 1, a non-committing or unknown
+    algorithm suite, or base64 text where binary was expected."""
+
+    code = "UnsupportedMessage"
+
+
+class EnvelopeLimitExceeded(HeaderFormatError):
+    """The message exceeds a decrypt limit (header size, frame length, frame count)."""
+
+    code = "EnvelopeLimitExceeded"
+
+
+class MaxEncryptedDataKeysExceeded(EnvelopeLimitExceeded):
+    """The header holds more encrypted data keys than the configured maximum."""
+
+    code = "MaxEncryptedDataKeysExceeded"
+
+    def __init__(self, count: int, maximum: int) -> None:
+        super().__init__(
+            f"the message has {count} encrypted data keys; the maximum is {maximum}"
+            " (raise it with max_encrypted_data_keys / --max-encrypted-data-keys)"
+        )
+        self.count = count
+        self.maximum = maximum
+
+
+class HeaderAuthenticationError(EnvelopeError):
+    """The header authentication tag does not verify under the data key."""
+
+    code = "HeaderAuthenticationError"
+
+
+class KeyCommitmentError(HeaderAuthenticationError):
+    """The commitment key in the header does not match the one derived from the data key."""
+
+    code = "KeyCommitmentError"
+
+
+class PayloadAuthenticationError(EnvelopeError):
+    """A frame (or the non-framed body) does not authenticate."""
+
+    code = "PayloadAuthenticationError"
+
+
+class BodyFormatError(EnvelopeError, ValueError):
+    """The body or footer is malformed: truncated, out-of-order frames, a final frame longer
+    than the frame length, a missing footer, or bytes after the end of the message."""
+
+    code = "BodyFormatError"
+
+
+class MessageSignatureError(EnvelopeError):
+    """The footer signature of a signed suite does not verify."""
+
+    code = "MessageSignatureError"
+
+
+class ArmorFormatError(EnvelopeError, ValueError):
+    """Base64-armoured input (``--decode``) is not valid base64."""
+
+    code = "ArmorFormatError"
+
+
+class KeyringMismatch(EnvelopeError):
+    """Raised by a keyring's ``unwrap`` for "this encrypted data key is not mine".
+
+    Any other exception from ``unwrap`` is fatal for the decryption.
+    """
+
+    code = "KeyringMismatch"
+
+
+class NoMatchingKeyringError(EnvelopeError):
+    """No keyring could unwrap any encrypted data key of the message.
+
+    ``errors`` holds one line per (keyring, encrypted data key) attempt: the keyring, the
+    provider id and key name it was offered, and why it declined. None is secret.
+    """
+
+    code = "NoMatchingKeyringError"
+
+    def __init__(self, message: str, errors: tuple[str, ...] = ()) -> None:
+        detail = "".join(f"\n  - {line}" for line in errors)
+        super().__init__(message + detail)
+        self.errors = errors

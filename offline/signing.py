@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, padding, rsa, utils
 
 from offline import _checks
-from offline._hashes import pyca_hash
 from offline.errors import KMSInvalidSignatureException, ValidationException
+from offline.hashing import pyca_hash
 from offline.keys import AnyPrivateKey, AnyPublicKey, PrivateKey, PublicKey
 from offline.specs import (
     KeySpec,

@@ -21,14 +21,22 @@ __all__ = [
     "ALIBABA_ALGORITHM_NAMES",
     "ALIBABA_KEY_SPECS",
     "ALIBABA_KEY_USAGES",
+    "CUSTOMER_MASTER_KEY_SPECS",
+    "DATA_KEY_PAIR_SPECS",
     "EXTERNAL_MU_LENGTH",
+    "HMAC_KEY_MATERIAL_LENGTHS",
     "KEY_WRAP_AES_KEY_LENGTH",
+    "MAC_HASH",
+    "MAX_CIPHERTEXT_BLOB",
+    "MAX_NUMBER_OF_BYTES",
+    "MAX_PUBLIC_KEY",
     "MAX_RAW_MESSAGE",
     "OAEP_HASH",
     "SM2PKE_MAX_PLAINTEXT",
     "WRAPPING_ALGORITHMS",
     "WRAPPING_KEY_SPECS",
     "WRAPPING_OAEP",
+    "DataKeySpec",
     "EncryptionAlgorithm",
     "HashName",
     "KeyAgreementAlgorithm",
@@ -129,6 +137,7 @@ class HashName(StrEnum):
     """Hash functions named as ``hashlib`` names them, with their output length."""
 
     SHA1 = "sha1"
+    SHA224 = "sha224"
     SHA256 = "sha256"
     SHA384 = "sha384"
     SHA512 = "sha512"
@@ -142,6 +151,7 @@ class HashName(StrEnum):
 
 _DIGEST_SIZES = {
     HashName.SHA1: 20,
+    HashName.SHA224: 28,
     HashName.SHA256: 32,
     HashName.SHA384: 48,
     HashName.SHA512: 64,
@@ -155,6 +165,24 @@ MAX_RAW_MESSAGE = 4096
 EXTERNAL_MU_LENGTH = 64
 # KMS Encrypt with SM2PKE (China Regions) and Alibaba KMS AsymmetricEncrypt: 1024-byte plaintext.
 SM2PKE_MAX_PLAINTEXT = 1024
+# KMS GenerateDataKey* and GenerateRandom "NumberOfBytes": 1 to 1024.
+MAX_NUMBER_OF_BYTES = 1024
+# KMS "CiphertextBlob" (Decrypt, ReEncrypt): at most 6144 bytes.
+MAX_CIPHERTEXT_BLOB = 6144
+# KMS "PublicKeyType" (DeriveSharedSecret PublicKey, GetPublicKey): at most 8192 bytes.
+MAX_PUBLIC_KEY = 8192
+
+
+class DataKeySpec(StrEnum):
+    """GenerateDataKey ``KeySpec``: the length of the data key."""
+
+    AES_256 = "AES_256"
+    AES_128 = "AES_128"
+
+    @property
+    def length(self) -> int:
+        """The data key length in bytes."""
+        return 32 if self is DataKeySpec.AES_256 else 16
 
 
 @dataclass(frozen=True)
@@ -342,6 +370,46 @@ WRAPPING_OAEP: dict[WrappingAlgorithm, EncryptionAlgorithm] = {
 }
 # The ephemeral AES key of RSA_AES_KEY_WRAP_* is AES-256.
 KEY_WRAP_AES_KEY_LENGTH = 32
+
+# KMS GenerateMac/VerifyMac: each MAC algorithm is HMAC (RFC 2104) with this hash.
+MAC_HASH: dict[MacAlgorithm, HashName] = {
+    MacAlgorithm.HMAC_SHA_224: HashName.SHA224,
+    MacAlgorithm.HMAC_SHA_256: HashName.SHA256,
+    MacAlgorithm.HMAC_SHA_384: HashName.SHA384,
+    MacAlgorithm.HMAC_SHA_512: HashName.SHA512,
+}
+
+# KMS "Requirements for imported key material": HMAC key material from the hash's output
+# length up to its block size, in bytes (inclusive). Generated HMAC keys are key_bits / 8.
+HMAC_KEY_MATERIAL_LENGTHS: dict[KeySpec, tuple[int, int]] = {
+    KeySpec.HMAC_224: (28, 64),
+    KeySpec.HMAC_256: (32, 64),
+    KeySpec.HMAC_384: (48, 128),
+    KeySpec.HMAC_512: (64, 128),
+}
+
+# KMS GenerateDataKeyPair "KeyPairSpec" (DataKeyPairSpec), the specs kmskit can generate:
+# the ML-KEM specs of the KMS enum have no KeySpec here.
+DATA_KEY_PAIR_SPECS: tuple[KeySpec, ...] = (
+    KeySpec.RSA_2048,
+    KeySpec.RSA_3072,
+    KeySpec.RSA_4096,
+    KeySpec.ECC_NIST_P256,
+    KeySpec.ECC_NIST_P384,
+    KeySpec.ECC_NIST_P521,
+    KeySpec.ECC_SECG_P256K1,
+    KeySpec.ECC_NIST_EDWARDS25519,
+    KeySpec.SM2,
+)
+
+# KeyMetadata.CustomerMasterKeySpec is deprecated and its enum stops at the specs KMS had when
+# KeySpec replaced it; KMS leaves it out for newer specs. SM4 is ours and mirrors KeySpec.
+CUSTOMER_MASTER_KEY_SPECS: frozenset[KeySpec] = frozenset(KeySpec) - {
+    KeySpec.ECC_NIST_EDWARDS25519,
+    KeySpec.ML_DSA_44,
+    KeySpec.ML_DSA_65,
+    KeySpec.ML_DSA_87,
+}
 
 # Alibaba Cloud KMS spellings (KeySpec, KeyUsage, Algorithm) mapped to the AWS names.
 ALIBABA_KEY_SPECS: dict[str, KeySpec] = {

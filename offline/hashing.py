@@ -9,6 +9,7 @@ from offline.specs import HashName
 
 _PYCA: dict[HashName, type[hashes.HashAlgorithm]] = {
     HashName.SHA1: hashes.SHA1,
+    HashName.SHA224: hashes.SHA224,
     HashName.SHA256: hashes.SHA256,
     HashName.SHA384: hashes.SHA384,
     HashName.SHA512: hashes.SHA512,

@@ -1,0 +1,28 @@
+"""Keyrings: what wraps a message's data key into an encrypted data key, and back.
+
+The protocol is :class:`~envelope.keyrings.base.Keyring` (``wrap``/``unwrap``, with
+``KeyringMismatch`` meaning "not mine"). Implementations, one module each: raw AES, RSA
+recipient, SM2 recipient, a key of the local keystore, an AWS KMS key (through ``boto3``,
+imported only when used); :class:`MultiKeyring` combines them.
+"""
+
+from __future__ import annotations
+
+from envelope.keyrings.aws_kms import AwsKmsKeyring
+from envelope.keyrings.base import EncryptedDataKey, Keyring
+from envelope.keyrings.keystore import KeystoreKeyring
+from envelope.keyrings.multi import MultiKeyring
+from envelope.keyrings.raw_aes import RawAesKeyring
+from envelope.keyrings.raw_rsa import RsaKeyring
+from envelope.keyrings.raw_sm2 import Sm2Keyring
+
+__all__ = [
+    "AwsKmsKeyring",
+    "EncryptedDataKey",
+    "Keyring",
+    "KeystoreKeyring",
+    "MultiKeyring",
+    "RawAesKeyring",
+    "RsaKeyring",
+    "Sm2Keyring",
+]

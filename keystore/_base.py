@@ -1,0 +1,196 @@
+"""What every keystore operation family shares: the open store, running an operation, key
+resolution, unsealing material, and the local ciphertext blob.
+
+:class:`keystore.Keystore` is assembled from this base and one mixin per operation family
+(``symmetric``, ``asymmetric``, ``mac``, ``data_key_pairs``, ``key_import``, ``rotation``,
+``csr``); the public methods live on those mixins and form the Keystore API.
+
+spec: docs/keystore.md
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from keystore import _keys, _maintenance
+from keystore._aead import gcm_decrypt, gcm_encrypt
+from keystore._keys import KeyRow, is_symmetric_encryption
+from keystore._operation import Operation, run
+from keystore._time import Clock, now
+from keystore._wipe import wipe
+from keystore.audit import AuditLog
+from keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header, parse_blob
+from keystore.home import HomeConfig
+from keystore.sealing import MasterKey
+from offline.errors import (
+    IncorrectKeyException,
+    InvalidCiphertextException,
+    InvalidKeyUsageException,
+    KeystoreError,
+)
+from offline.keys import PrivateKey, load_private_key
+from offline.specs import EncryptionAlgorithm, KeyUsage, profile
+
+__all__ = ["KeystoreBase", "Rng"]
+
+Rng = Callable[[int], bytes]
+
+
+class KeystoreBase:
+    """An open keystore home: the connection, the master key, the injected clock and rng."""
+
+    def __init__(
+        self,
+        home: Path,
+        config: HomeConfig,
+        conn: sqlite3.Connection,
+        master: MasterKey,
+        *,
+        clock: Clock,
+        rng: Rng,
+    ) -> None:
+        self.home = home
+        self.config = config
+        self._conn: sqlite3.Connection | None = conn
+        self._master = master
+        self._clock = clock
+        self._rng = rng
+        self.audit = AuditLog(self._connection)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database and forget the master key. Safe to call twice."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._master.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise KeystoreError("the keystore is closed")
+        return self._conn
+
+    def run_due_work(self) -> None:
+        """Expire imported key material whose ValidTo has passed, perform due automatic
+        rotations, and drop expired import parameters (each change audited).
+
+        :func:`keystore.open_keystore` and every operation call this first, so time-driven
+        changes happen by the injected clock, as if KMS had made them on time.
+        """
+        _maintenance.run_due_work(
+            self._connection(), self._master, self.config, self._rng, now(self._clock)
+        )
+
+    def _operation(self, name: str, **params: Any) -> AbstractContextManager[Operation]:
+        self.run_due_work()
+        return run(self._connection(), self._clock, name, params)
+
+    def _resolve(self, op: Operation, key_id: str) -> KeyRow:
+        row = _keys.resolve_key(op.db, self.config, key_id)
+        op.key_arn = self.config.key_arn(row.key_id)
+        return row
+
+    def _require_usage(self, row: KeyRow, usage: KeyUsage) -> None:
+        """The state check, then the usage check (InvalidKeyUsageException)."""
+        _keys.require_usable(row, self.config)
+        if row.key_usage is not usage:
+            raise InvalidKeyUsageException(
+                f"{self.config.key_arn(row.key_id)} has key usage {row.key_usage}, not {usage}"
+            )
+
+    # -- material -----------------------------------------------------------------------------
+
+    def _unseal(self, row: KeyRow, material_id: int) -> bytearray:
+        sealed = _keys.load_sealed(self._connection(), row.key_id, material_id)
+        if sealed is None:
+            raise InvalidCiphertextException("the ciphertext names key material that is not here")
+        return self._master.unseal(row.uuid_bytes, material_id, sealed)
+
+    def _current_material(self, row: KeyRow) -> tuple[bytearray, int]:
+        """The current material (a bytearray to wipe) and its id."""
+        material_id = row.current_material_id
+        if material_id is None:  # Enabled keys always have material
+            raise KeystoreError(f"{self.config.key_arn(row.key_id)} has no key material")
+        return self._unseal(row, material_id), material_id
+
+    def _private_key(self, row: KeyRow) -> PrivateKey:
+        """The private key of an asymmetric key (its sealed PKCS #8)."""
+        material, _ = self._current_material(row)
+        try:
+            return load_private_key(bytes(material))
+        finally:
+            wipe(material)
+
+    # -- the local ciphertext blob (spec: docs/keystore.md#blob) ------------------------------
+
+    def _require_encryption_key(self, row: KeyRow, algorithm: EncryptionAlgorithm) -> None:
+        """State, then ENCRYPT_DECRYPT usage, then the algorithm for the key spec."""
+        self._require_usage(row, KeyUsage.ENCRYPT_DECRYPT)
+        if algorithm not in profile(row.key_spec).encryption_for(row.key_usage):
+            raise InvalidKeyUsageException(
+                f"{self.config.key_arn(row.key_id)} does not support {algorithm}"
+            )
+
+    def _seal_blob(
+        self, row: KeyRow, plaintext: bytes | bytearray, context: Mapping[str, str]
+    ) -> tuple[bytes, int]:
+        """A blob under the key's current material; returns it with the material id."""
+        key, material_id = self._current_material(row)
+        try:
+            iv = self._rng(IV_LENGTH)
+            header = encode_header(uuid.UUID(row.key_id), material_id, iv)
+            sealed = gcm_encrypt(row.key_spec, key, iv, plaintext, blob_aad(header, context))
+        finally:
+            wipe(key)
+        return encode_blob(header, sealed), material_id
+
+    def _open_blob(
+        self,
+        op: Operation,
+        ciphertext_blob: bytes,
+        context: Mapping[str, str],
+        given: KeyRow | None,
+    ) -> tuple[KeyRow, bytearray, int]:
+        """Decrypt a blob with the material it names. ``given`` is the key the caller named,
+        already resolved: it must be the blob's key (IncorrectKeyException)."""
+        parsed = parse_blob(ciphertext_blob)
+        blob_key = str(parsed.key_id)
+        if given is not None and given.key_id != blob_key:
+            raise IncorrectKeyException("the ciphertext was encrypted under another key")
+        row = _keys.load_key(op.db, blob_key)
+        if row is None:
+            raise InvalidCiphertextException("the ciphertext names no key in this keystore")
+        op.key_arn = self.config.key_arn(row.key_id)
+        _keys.require_usable(row, self.config)
+        if not is_symmetric_encryption(row.key_spec):
+            raise InvalidCiphertextException("the ciphertext names a key that cannot decrypt it")
+        key = self._unseal(row, parsed.material_id)
+        try:
+            plaintext = gcm_decrypt(
+                row.key_spec,
+                key,
+                parsed.iv,
+                parsed.ciphertext_and_tag,
+                blob_aad(parsed.header, context),
+            )
+        finally:
+            wipe(key)
+        return row, plaintext, parsed.material_id

@@ -1,0 +1,232 @@
+"""The SQLite store: connection settings, the schema and its versions, and transactions.
+
+WAL mode with ``synchronous=FULL``: a transaction that committed survives a crash of the
+process or the machine. Every write runs in ``BEGIN IMMEDIATE`` so concurrent processes
+serialise on the write lock instead of failing half-way.
+
+spec: docs/keystore.md#home, docs/keystore.md#schema
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from keystore.home import create_private, make_private
+from offline.errors import KeystoreError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "begin_immediate",
+    "commit",
+    "connect",
+    "read_meta",
+    "read_transaction",
+    "transaction",
+    "write_meta",
+]
+
+# "kmsk": marks the file as a kmskit keystore (PRAGMA application_id).
+_APPLICATION_ID = 0x6B6D736B
+_BUSY_TIMEOUT_MS = 30_000
+
+# Each entry upgrades the schema by one version; never edit a released entry, append one.
+# Version 1 is issue 4. The materials table is keyed by (key_id, material_id) and keys point
+# at their current material, so rotation and import (issue 5, version 2) add rows and columns
+# only.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE meta (
+            name TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        )""",
+        """CREATE TABLE keys (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            key_id TEXT NOT NULL UNIQUE,
+            created_ms INTEGER NOT NULL,
+            description TEXT NOT NULL,
+            key_spec TEXT NOT NULL,
+            key_usage TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            key_state TEXT NOT NULL,
+            deletion_ms INTEGER,
+            pending_window_days INTEGER,
+            deletion_protection INTEGER NOT NULL DEFAULT 0,
+            current_material_id INTEGER,
+            FOREIGN KEY (key_id, current_material_id)
+                REFERENCES materials (key_id, material_id) DEFERRABLE INITIALLY DEFERRED
+        )""",
+        "CREATE INDEX keys_by_state ON keys (key_state, deletion_ms)",
+        """CREATE TABLE materials (
+            key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            material_id INTEGER NOT NULL CHECK (material_id BETWEEN 1 AND 4294967295),
+            created_ms INTEGER NOT NULL,
+            sealed BLOB NOT NULL,
+            PRIMARY KEY (key_id, material_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE aliases (
+            alias_name TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL
+        )""",
+        "CREATE INDEX aliases_by_key ON aliases (key_id)",
+        """CREATE TABLE tags (
+            key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            tag_key TEXT NOT NULL,
+            tag_value TEXT NOT NULL,
+            PRIMARY KEY (key_id, tag_key)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            record TEXT NOT NULL,
+            hash BLOB NOT NULL
+        )""",
+    ),
+    # Version 2 (issue 5): rotation, imported material and its expiry, import parameters.
+    (
+        "ALTER TABLE keys ADD COLUMN rotation_period_days INTEGER",
+        "ALTER TABLE keys ADD COLUMN next_rotation_ms INTEGER",
+        "ALTER TABLE keys ADD COLUMN expiration_model TEXT",
+        "ALTER TABLE keys ADD COLUMN valid_to_ms INTEGER",
+        "ALTER TABLE keys ADD COLUMN material_fingerprint BLOB",
+        "ALTER TABLE materials ADD COLUMN rotation_type TEXT",
+        "CREATE INDEX keys_by_next_rotation ON keys (next_rotation_ms)"
+        " WHERE next_rotation_ms IS NOT NULL",
+        "CREATE INDEX keys_by_valid_to ON keys (valid_to_ms) WHERE valid_to_ms IS NOT NULL",
+        """CREATE TABLE import_parameters (
+            parameters_id BLOB PRIMARY KEY,
+            key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            wrapping_algorithm TEXT NOT NULL,
+            wrapping_key_spec TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            valid_to_ms INTEGER NOT NULL,
+            sealed BLOB NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX import_parameters_by_valid_to ON import_parameters (valid_to_ms)",
+        "CREATE INDEX import_parameters_by_key ON import_parameters (key_id)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed, mode 0600) the keystore database and bring its schema up to
+    date.
+
+    Raises :class:`KeystoreError` if the file is not a kmskit keystore (it is then left
+    untouched), was written by a newer kmskit, or cannot be opened.
+    """
+    try:
+        create_private(path)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000)
+    except (OSError, sqlite3.Error) as exc:
+        raise KeystoreError(f"cannot open keystore database {path}: {exc}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        _check_ours(conn, path)
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise KeystoreError(f"keystore database {path} cannot use WAL mode")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with transaction(conn):
+            _check_ours(conn, path)  # again, now that no one else can be creating it
+            _migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise KeystoreError(f"{path} is not a usable keystore database: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        make_private(path.with_name(name))
+    return conn
+
+
+def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """A kmskit store (our application id) or a still empty file; otherwise refuse."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == _APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise KeystoreError(
+                f"{path} has schema version {version}; this kmskit reads up to {SCHEMA_VERSION}"
+            )
+        return
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != 0 or version != 0 or tables:
+        raise KeystoreError(f"{path} is not a kmskit keystore")
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0:
+        conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+    for statements in _MIGRATIONS[version:]:
+        for statement in statements:
+            conn.execute(statement)
+    if version != SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def begin_immediate(conn: sqlite3.Connection) -> None:
+    """Start a write transaction. Raises :class:`KeystoreError` if the write lock cannot be
+    had within the busy timeout."""
+    _begin(conn, "BEGIN IMMEDIATE")
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    """Commit; on failure roll back and raise :class:`KeystoreError`."""
+    try:
+        conn.commit()
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.rollback()
+        raise KeystoreError(f"keystore commit failed: {exc}") from None
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` if the body raises.
+
+    Raises :class:`KeystoreError` if the write lock cannot be had or the commit fails.
+    """
+    begin_immediate(conn)
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+    commit(conn)
+
+
+@contextmanager
+def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read-only snapshot (``BEGIN DEFERRED``), for readers that span several statements."""
+    _begin(conn, "BEGIN DEFERRED")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.rollback()
+
+
+def _begin(conn: sqlite3.Connection, statement: str) -> None:
+    try:
+        conn.execute(statement)
+    except sqlite3.OperationalError as exc:
+        raise KeystoreError(f"keystore is busy or unavailable: {exc}") from None
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, object]:
+    """The home's settings and sealing parameters (the ``meta`` table)."""
+    return {str(name): value for name, value in conn.execute("SELECT name, value FROM meta")}
+
+
+def write_meta(conn: sqlite3.Connection, entries: Mapping[str, bytes | int | str]) -> None:
+    """Insert meta entries; the caller holds a write transaction."""
+    conn.executemany("INSERT INTO meta (name, value) VALUES (?, ?)", list(entries.items()))

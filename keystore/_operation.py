@@ -1,0 +1,99 @@
+"""Running one keystore operation: its transaction, its audit record, and cleanup on failure.
+
+A successful operation commits its changes and its ``Success`` record together. A failed one
+is rolled back, any plaintext it produced is wiped, and its failure is recorded in a
+transaction of its own (docs/keystore.md#audit-log).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from keystore._db import begin_immediate, commit, transaction
+from keystore._time import Clock, now, to_ms
+from keystore._wipe import wipe
+from keystore.audit import append_record, format_time
+from offline.errors import KeystoreError, KmskitError
+
+__all__ = ["SUCCESS", "Operation", "record", "run"]
+
+SUCCESS = "Success"
+# What the audit log says for a failure that is not a kmskit error (a bug).
+_INTERNAL = "KMSInternalException"
+
+
+class Operation:
+    """One operation in flight: its time, what its audit record will say, and the
+    connection, whose write transaction starts on first use of :attr:`db`."""
+
+    def __init__(self, conn: sqlite3.Connection, when: datetime, params: dict[str, Any]) -> None:
+        self._conn = conn
+        self.now = when
+        self.now_ms = to_ms(when)
+        self.params = params
+        self.key_arn: str | None = None
+        self.context: dict[str, str] | None = None
+        # plaintext to wipe if the operation fails after making it (for example on commit)
+        self.secrets: list[bytearray] = []
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if not self._conn.in_transaction:
+            begin_immediate(self._conn)
+        return self._conn
+
+
+@contextmanager
+def run(
+    conn: sqlite3.Connection, clock: Clock, name: str, params: dict[str, Any]
+) -> Iterator[Operation]:
+    """Run the body as operation ``name`` (its KMS name), audited with the non-secret
+    ``params``. Re-raises whatever the body raises, after recording it."""
+    op = Operation(conn, now(clock), params)
+    try:
+        yield op
+        record(op.db, op, name, SUCCESS, None)
+        commit(conn)
+    except Exception as exc:
+        _abort(conn, op)
+        if isinstance(exc, KmskitError):
+            outcome, message = exc.code, str(exc)
+        else:  # a bug: record that it failed, but not what it said
+            outcome, message = _INTERNAL, type(exc).__name__
+        try:
+            with transaction(conn):
+                record(conn, op, name, outcome, message)
+        except KeystoreError:
+            pass  # the store cannot be written; the original error says more
+        raise
+    except BaseException:
+        _abort(conn, op)
+        raise
+
+
+def _abort(conn: sqlite3.Connection, op: Operation) -> None:
+    for secret in op.secrets:
+        wipe(secret)
+    if conn.in_transaction:
+        conn.rollback()
+
+
+def record(
+    conn: sqlite3.Connection, op: Operation, name: str, outcome: str, message: str | None
+) -> None:
+    """Append the audit record of ``op``; the caller holds the write transaction."""
+    append_record(
+        conn,
+        time=format_time(op.now),
+        operation=name,
+        key_arn=op.key_arn,
+        encryption_context=op.context,
+        outcome=outcome,
+        parameters=json.loads(json.dumps(op.params, default=str)),
+        error_message=message,
+    )

@@ -1,0 +1,154 @@
+"""Creating a home (``init_home``) and opening one (``open_keystore``).
+
+spec: docs/keystore.md#home, docs/keystore.md#master-key-and-sealing
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from keystore._db import connect, read_meta, transaction, write_meta
+from keystore._time import Clock, now, system_clock
+from keystore.audit import append_record, format_time
+from keystore.home import DB_NAME, HomeConfig, make_home_dir, resolve_home
+from keystore.keystore import Keystore
+from keystore.sealing import MasterKey, create_master_key, open_master_key
+from offline.errors import KeystoreError
+
+__all__ = ["init_home", "open_keystore"]
+
+Rng = Callable[[int], bytes]
+_CONFIG_FIELDS = ("partition", "region", "account_id", "naming", "sealing")
+
+
+def init_home(
+    home: str | os.PathLike[str] | None = None,
+    *,
+    passphrase: str | None = None,
+    partition: str = "aws",
+    region: str = "us-east-1",
+    account_id: str = "111122223333",
+    naming: str = "aws",
+    clock: Clock = system_clock,
+    rng: Rng = secrets.token_bytes,
+) -> HomeConfig:
+    """Create a keystore home: the 0700 directory, the database, and the master key (a
+    ``master.key`` file, or scrypt from ``passphrase`` when given).
+
+    Raises :class:`KeystoreError` if the home is already initialised or cannot be written,
+    and :class:`ValidationException` for a bad setting or an empty passphrase.
+    """
+    config = HomeConfig(
+        partition=partition,
+        region=region,
+        account_id=account_id,
+        naming=naming,
+        sealing="key-file" if passphrase is None else "passphrase",
+    )
+    path = resolve_home(home)
+    make_home_dir(path)
+    conn = connect(path / DB_NAME)
+    try:
+        created = _initialise(conn, path, config, passphrase, clock, rng)
+        if created is None:
+            raise KeystoreError(f"{path} is already an initialised keystore home")
+        created.close()
+    finally:
+        conn.close()
+    return config
+
+
+def open_keystore(
+    home: str | os.PathLike[str] | None = None,
+    *,
+    passphrase: str | None = None,
+    create: bool = True,
+    clock: Clock = system_clock,
+    rng: Rng = secrets.token_bytes,
+) -> Keystore:
+    """Open the keystore in ``home`` (else ``$KMSKIT_HOME``, else ``~/.kmskit``), creating it
+    with default settings on first use when ``create`` (key-file sealing unless a
+    ``passphrase`` is given). Keys whose deletion window has passed are deleted.
+
+    ``passphrase`` is ignored by key-file homes. Raises :class:`PassphraseRequiredError`
+    (passphrase home, none given), :class:`IncorrectPassphraseError` (wrong passphrase or
+    key file), and :class:`KeystoreError` (no home and not ``create``; not a keystore;
+    unreadable).
+    """
+    path = resolve_home(home)
+    db_path = path / DB_NAME
+    if not db_path.exists():
+        if not create:
+            raise KeystoreError(f"no keystore at {path} (run kmskit init)")
+        make_home_dir(path)
+    conn = connect(db_path)
+    try:
+        meta = read_meta(conn)
+        master: MasterKey | None = None
+        if "sealing" not in meta:
+            if not create:
+                raise KeystoreError(f"no keystore at {path} (run kmskit init)")
+            config = HomeConfig(sealing="key-file" if passphrase is None else "passphrase")
+            master = _initialise(conn, path, config, passphrase, clock, rng)
+            meta = read_meta(conn)  # another process may have initialised it first
+        config = _config(meta)
+        if master is None:
+            master = open_master_key(path, meta, passphrase=passphrase)
+        store = Keystore(path, config, conn, master, clock=clock, rng=rng)
+    except BaseException:
+        conn.close()
+        raise
+    try:
+        store.purge_expired_keys()
+        store.run_due_work()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _initialise(
+    conn: sqlite3.Connection,
+    path: Path,
+    config: HomeConfig,
+    passphrase: str | None,
+    clock: Clock,
+    rng: Rng,
+) -> MasterKey | None:
+    """Write the master key and settings in one transaction; None if the home turned out
+    to be initialised already (by an earlier run or a concurrent process)."""
+    with transaction(conn):
+        if "sealing" in read_meta(conn):
+            return None
+        master, sealing_meta = create_master_key(path, passphrase=passphrase, rng=rng)
+        try:
+            settings = {name: getattr(config, name) for name in _CONFIG_FIELDS}
+            write_meta(conn, {**settings, **sealing_meta})
+            pascal = {"".join(w.title() for w in k.split("_")): v for k, v in settings.items()}
+            append_record(
+                conn,
+                time=format_time(now(clock)),
+                operation="InitHome",
+                key_arn=None,
+                encryption_context=None,
+                outcome="Success",
+                parameters=pascal,
+            )
+        except BaseException:
+            master.close()
+            raise
+    return master
+
+
+def _config(meta: dict[str, object]) -> HomeConfig:
+    values = {name: meta.get(name) for name in _CONFIG_FIELDS}
+    if not all(isinstance(v, str) for v in values.values()):
+        raise KeystoreError("the keystore's settings are damaged")
+    try:
+        return HomeConfig(**values)  # type: ignore[arg-type]
+    except ValueError:
+        raise KeystoreError("the keystore's settings are damaged") from None
