@@ -15,15 +15,30 @@ import traceback
 import click
 
 from cli.demo import demo
+from cli.envelope import COMMANDS as ENVELOPE_COMMANDS
+from cli.keystore_admin import audit, init
+from cli.kms import kms
 from cli.offline import offline
+from cli.vectors import vectors_group
 from offline.errors import (
+    AccessDeniedException,
+    AlreadyExistsException,
+    AwsClientError,
+    AwsConfigurationError,
+    AwsKmsServiceError,
     DisabledException,
+    EnvelopeError,
     IncorrectKeyException,
+    IncorrectPassphraseError,
     InvalidCiphertextException,
+    KeystoreError,
     KMSInvalidSignatureException,
     KMSInvalidStateException,
     KmskitError,
+    LimitExceededException,
     NotFoundException,
+    PassphraseRequiredError,
+    VectorCheckFailed,
 )
 
 # click >= 8.2 raises this for a group called with no arguments; older click prints help.
@@ -43,7 +58,18 @@ _OPERATION_FAILURES = (
     DisabledException,
     KMSInvalidStateException,
     NotFoundException,
+    AlreadyExistsException,
+    LimitExceededException,
+    IncorrectPassphraseError,
+    KeystoreError,
+    VectorCheckFailed,
+    EnvelopeError,  # a message that does not parse, authenticate or unwrap
+    AccessDeniedException,
+    AwsKmsServiceError,
+    AwsClientError,  # AWS KMS unreachable (AwsConnectionError) or the SDK failed
 )
+# ... except these: the user must supply something (a usage error, like a missing flag).
+_USAGE_ERRORS = (PassphraseRequiredError, AwsConfigurationError)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -62,9 +88,24 @@ def kmskit() -> None:
 
 kmskit.add_command(offline)
 kmskit.add_command(demo)
+kmskit.add_command(vectors_group)
+kmskit.add_command(kms)
+kmskit.add_command(init)
+kmskit.add_command(audit)
+for _command in ENVELOPE_COMMANDS:
+    kmskit.add_command(_command)
+
+
+def _one_line(text: str) -> str:
+    """Fold a multi-line error (NoMatchingKeyringError lists every attempt) into one line."""
+    first, *rest = text.splitlines() or [""]
+    details = [line.strip().removeprefix("- ") for line in rest if line.strip()]
+    return f"{first}: {'; '.join(details)}" if details else first
 
 
 def exit_code_for(error: KmskitError) -> int:
+    if isinstance(error, _USAGE_ERRORS):
+        return EXIT_USAGE
     return EXIT_FAILED if isinstance(error, _OPERATION_FAILURES) else EXIT_USAGE
 
 
@@ -72,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script calls ``sys.exit`` on it)."""
     debug = os.environ.get("KMSKIT_DEBUG") == "1"
     try:
-        kmskit.main(args=argv, prog_name="kmskit", standalone_mode=False)
+        # With standalone_mode=False click returns ctx.exit(n)'s code instead of raising.
+        returned = kmskit.main(args=argv, prog_name="kmskit", standalone_mode=False)
+        if isinstance(returned, int) and returned != EXIT_OK:
+            return returned
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return EXIT_USAGE
@@ -91,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     except KmskitError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"{exc.code}: {exc}", err=True)
+        click.echo(f"{exc.code}: {_one_line(str(exc))}", err=True)
         return exit_code_for(exc)
     except BrokenPipeError:
         # `kmskit ... | head`: the reader went away; that is not our error.

@@ -17,7 +17,7 @@ docs/keystore.md.
 
 from __future__ import annotations
 
-from keystore._setup import init_home, open_keystore
+from keystore._setup import init_home, open_audit_log, open_keystore
 from keystore.audit import AuditLog, AuditRecord, AuditVerification
 from keystore.home import HomeConfig, resolve_home
 from keystore.keystore import Keystore
@@ -85,6 +85,7 @@ __all__ = [
     "VerifyMacResult",
     "VerifyResult",
     "init_home",
+    "open_audit_log",
     "open_keystore",
     "resolve_home",
 ]

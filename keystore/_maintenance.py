@@ -26,7 +26,7 @@ from keystore.results import iso_time
 from keystore.sealing import MasterKey
 from offline.specs import KeySpec, profile
 
-__all__ = ["MS_PER_DAY", "rotate", "run_due_work"]
+__all__ = ["MS_PER_DAY", "audit_rotation", "catch_up_on_enable", "rotate", "run_due_work"]
 
 MS_PER_DAY = 86_400_000
 
@@ -70,16 +70,20 @@ def run_due_work(
             _materials.clear_import(
                 conn, key_id, KeyState.PENDING_DELETION if keep else KeyState.PENDING_IMPORT
             )
-            _audit(conn, config, when, "DeleteExpiredKeyMaterial", key_id,
-                   ValidTo=iso_time(from_ms(valid_to_ms)))  # fmt: skip
+            _audit(
+                conn,
+                config,
+                when,
+                "DeleteExpiredKeyMaterial",
+                key_id,
+                ValidTo=iso_time(from_ms(valid_to_ms)),
+            )
         for key_id, period, next_ms in _materials.due_rotations(conn, now_ms):
             row = _keys.load_key(conn, key_id)
             assert row is not None  # listed from the keys table in this transaction
             while next_ms <= now_ms:
                 rotate(conn, master, rng, key_id, row.key_spec, next_ms, RotationType.AUTOMATIC)
-                _audit(conn, config, when, "RotateKey", key_id,
-                       RotationType=RotationType.AUTOMATIC.value,
-                       RotationDate=iso_time(from_ms(next_ms)))  # fmt: skip
+                audit_rotation(conn, config, when, key_id, next_ms)
                 next_ms += period * MS_PER_DAY
             _materials.set_rotation(conn, key_id, period, next_ms)
         _materials.purge_import_parameters(conn, now_ms)
@@ -101,10 +105,25 @@ def catch_up_on_enable(
     if row.next_rotation_ms > now_ms:
         return
     rotate(conn, master, rng, row.key_id, row.key_spec, now_ms, RotationType.AUTOMATIC)
-    _audit(conn, config, when, "RotateKey", row.key_id,
-           RotationType=RotationType.AUTOMATIC.value, RotationDate=iso_time(when))  # fmt: skip
+    audit_rotation(conn, config, when, row.key_id, now_ms)
     _materials.set_rotation(
         conn, row.key_id, row.rotation_period_days, now_ms + row.rotation_period_days * MS_PER_DAY
+    )
+
+
+def audit_rotation(
+    conn: sqlite3.Connection, config: HomeConfig, when: datetime, key_id: str, at_ms: int
+) -> None:
+    """The ``RotateKey`` record of an automatic rotation dated ``at_ms`` (KMS's CloudTrail
+    event name); the caller holds the write transaction."""
+    _audit(
+        conn,
+        config,
+        when,
+        "RotateKey",
+        key_id,
+        RotationType=RotationType.AUTOMATIC.value,
+        RotationDate=iso_time(from_ms(at_ms)),
     )
 
 

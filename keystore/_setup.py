@@ -5,21 +5,22 @@ spec: docs/keystore.md#home, docs/keystore.md#master-key-and-sealing
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from keystore._db import connect, read_meta, transaction, write_meta
 from keystore._time import Clock, now, system_clock
-from keystore.audit import append_record, format_time
+from keystore.audit import AuditLog, append_record, format_time
 from keystore.home import DB_NAME, HomeConfig, make_home_dir, resolve_home
 from keystore.keystore import Keystore
 from keystore.sealing import MasterKey, create_master_key, open_master_key
 from offline.errors import KeystoreError
 
-__all__ = ["init_home", "open_keystore"]
+__all__ = ["init_home", "open_audit_log", "open_keystore"]
 
 Rng = Callable[[int], bytes]
 _CONFIG_FIELDS = ("partition", "region", "account_id", "naming", "sealing")
@@ -152,3 +153,24 @@ def _config(meta: dict[str, object]) -> HomeConfig:
         return HomeConfig(**values)  # type: ignore[arg-type]
     except ValueError:
         raise KeystoreError("the keystore's settings are damaged") from None
+
+
+@contextlib.contextmanager
+def open_audit_log(home: str | os.PathLike[str] | None = None) -> Iterator[AuditLog]:
+    """Open only the audit log of ``home``, for reading and verifying.
+
+    It needs neither the master key nor the passphrase: the log holds no secret, and an
+    auditor should be able to check it without the power to decrypt anything. Raises
+    :class:`KeystoreError` if there is no keystore there.
+    """
+    path = resolve_home(home)
+    db_path = path / DB_NAME
+    if not db_path.exists():
+        raise KeystoreError(f"no keystore at {path} (run kmskit init)")
+    conn = connect(db_path)
+    try:
+        if "sealing" not in read_meta(conn):
+            raise KeystoreError(f"no keystore at {path} (run kmskit init)")
+        yield AuditLog(lambda: conn)
+    finally:
+        conn.close()

@@ -26,12 +26,12 @@ from keystore._base import KeystoreBase
 from keystore._keys import KeyRow
 from keystore._limits import CSR_SUBJECT_LIMITS
 from offline import sm2
-from offline.hashing import pyca_hash
 from offline.errors import (
     InvalidKeyUsageException,
     UnsupportedOperationException,
     ValidationException,
 )
+from offline.hashing import pyca_hash
 from offline.keys import PrivateKey
 from offline.specs import (
     ALIBABA_ALGORITHM_NAMES,

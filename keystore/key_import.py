@@ -136,8 +136,9 @@ class KeyImportOperations(KeystoreBase):
         ) as op:
             model, valid_to_ms = _expiration(expiration_model, valid_to, op.now)
             token = _params.blob(import_token, "ImportToken", MAX_CIPHERTEXT_BLOB)
-            wrapped = _params.blob(encrypted_key_material, "EncryptedKeyMaterial",
-                                   MAX_CIPHERTEXT_BLOB)  # fmt: skip
+            wrapped = _params.blob(
+                encrypted_key_material, "EncryptedKeyMaterial", MAX_CIPHERTEXT_BLOB
+            )
             row = self._external_key(op, key_id)
             stored, wrapping_key = self._open_token(op, row, token)
             algorithm = WrappingAlgorithm(stored.wrapping_algorithm)
@@ -259,8 +260,9 @@ class KeyImportOperations(KeystoreBase):
         state = row.key_state
         if row.current_material_id is None:
             sealed = self._master.seal(row.uuid_bytes, _IMPORTED_MATERIAL_ID, material, self._rng)
-            _materials.add_material(op.db, row.key_id, _IMPORTED_MATERIAL_ID, op.now_ms, sealed,
-                                    None)  # fmt: skip
+            _materials.add_material(
+                op.db, row.key_id, _IMPORTED_MATERIAL_ID, op.now_ms, sealed, None
+            )
             state = KeyState.ENABLED
         _materials.set_imported(
             op.db,

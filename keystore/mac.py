@@ -14,8 +14,8 @@ from keystore._base import KeystoreBase
 from keystore._keys import KeyRow
 from keystore._wipe import wipe
 from keystore.results_asymmetric import MacResult, VerifyMacResult
-from offline.hashing import pyca_hash
 from offline.errors import InvalidKeyUsageException, KMSInvalidMacException
+from offline.hashing import pyca_hash
 from offline.specs import MAC_HASH, KeyUsage, MacAlgorithm, profile
 
 __all__ = ["MacOperations"]

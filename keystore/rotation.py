@@ -56,11 +56,17 @@ class RotationOperations(KeystoreBase):
             else:
                 anchor = row.next_rotation_ms - row.rotation_period_days * _MS_PER_DAY
                 next_ms = anchor + period * _MS_PER_DAY
-                if next_ms <= op.now_ms:
+                if next_ms <= op.now_ms:  # the new period is already over: rotate now
                     _maintenance.rotate(
-                        op.db, self._master, self._rng, row.key_id, row.key_spec, op.now_ms,
+                        op.db,
+                        self._master,
+                        self._rng,
+                        row.key_id,
+                        row.key_spec,
+                        op.now_ms,
                         RotationType.AUTOMATIC,
-                    )  # fmt: skip
+                    )
+                    _maintenance.audit_rotation(op.db, self.config, op.now, row.key_id, op.now_ms)
                     next_ms = op.now_ms + period * _MS_PER_DAY
             _materials.set_rotation(op.db, row.key_id, period, next_ms)
 
@@ -114,9 +120,14 @@ class RotationOperations(KeystoreBase):
                     f"{op.key_arn} has had its {MAX_ON_DEMAND_ROTATIONS} on-demand rotations"
                 )
             _maintenance.rotate(
-                op.db, self._master, self._rng, row.key_id, row.key_spec, op.now_ms,
+                op.db,
+                self._master,
+                self._rng,
+                row.key_id,
+                row.key_spec,
+                op.now_ms,
                 RotationType.ON_DEMAND,
-            )  # fmt: skip
+            )
             return row.key_id
 
     def list_key_rotations(

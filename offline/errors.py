@@ -10,6 +10,7 @@ Messages never contain key material, plaintext or data keys.
 from __future__ import annotations
 
 __all__ = [
+    "AuditLogError",
     "AccessDeniedException",
     "AlreadyExistsException",
     "ArmorFormatError",
@@ -258,6 +259,12 @@ class VectorCheckFailed(KmskitError):
     """
 
     code = "VectorCheckFailed"
+
+
+class AuditLogError(KeystoreError):
+    """The audit log's hash chain does not verify: a record was edited or removed."""
+
+    code = "AuditLogError"
 
 
 class KeyFormatError(KmskitError, ValueError):

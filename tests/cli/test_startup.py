@@ -55,6 +55,27 @@ def test_help_does_not_import_cryptography(argv: list[str]) -> None:
     assert heavy == [], f"kmskit {' '.join(argv)} imported {heavy[:5]}"
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["kms", "--help"],
+        ["kms", "encrypt", "--help"],
+        ["init", "--help"],
+        ["audit", "list", "--help"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_keystore_help_imports_neither_the_keystore_nor_jmespath(argv: list[str]) -> None:
+    code, stdout, modules = _imported_modules(argv)
+    assert code == 0
+    assert stdout.startswith("Usage: kmskit")
+    assert "cli.kms" in modules
+    heavy = sorted(
+        m for m in modules if m.split(".")[0] in (*HEAVY, "keystore", "jmespath", "sqlite3")
+    )
+    assert heavy == [], f"kmskit {' '.join(argv)} imported {heavy[:5]}"
+
+
 def test_probe_detects_cryptography_when_a_verb_runs(keys: dict[str, KeyPair]) -> None:
     """The same probe on a real verb does see cryptography, so the test above can fail."""
     _code, _stdout, modules = _imported_modules(["offline", "inspect-key", str(keys["p256"].pub)])

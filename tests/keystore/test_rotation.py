@@ -170,6 +170,8 @@ def test_changing_the_period_and_disabling(ks: Keystore, clock: FakeClock) -> No
     assert [r.rotation_date for r in ks.list_key_rotations(key.key_id).rotations] == [
         _ms(clock.now)
     ]
+    last_two = [r.operation for r in ks.audit.records()][-3:-1]  # then ListKeyRotations
+    assert last_two == ["RotateKey", "EnableKeyRotation"]
     ks.disable_key_rotation(key.key_id)
     assert ks.get_key_rotation_status(key.key_id).to_response() == {
         "KeyRotationEnabled": False,

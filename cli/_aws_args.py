@@ -1,0 +1,781 @@
+"""Parsing ``aws kms``-style arguments: flags, shorthand, JSON, ``file://`` and ``fileb://``.
+
+The AWS CLI derives its flags from the service model: member ``EncryptionContext`` becomes
+``--encryption-context``, a boolean ``DryRun`` becomes ``--dry-run``/``--no-dry-run``, and a
+list member takes every following word up to the next flag (``--tag-keys a b c``). Values
+are read the way AWS CLI v2 reads them:
+
+- ``file://PATH`` is replaced by the file's text, ``fileb://PATH`` by its bytes;
+- a blob given as a string is base64 (v2's ``cli_binary_format = base64``), unless
+  ``--cli-binary-format raw-in-base64-out`` makes it raw UTF-8 as in v1;
+- a map or structure is JSON when it starts with ``{`` or ``[``, otherwise shorthand
+  (``k=v,k2=v2``; ``TagKey=a,TagValue=b``), with the AWS CLI's shorthand grammar.
+
+Nothing here knows about the keystore: :class:`AwsCommand` turns argv into a request dict
+keyed by the API member names, plus the global options (``--output``, ``--query`` …).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import click
+
+from cli._files import MAX_BLOB
+
+Kind = Literal["string", "integer", "boolean", "blob", "map", "structure", "list", "structures"]
+Support = Literal["yes", "ignored", "unsupported"]
+
+
+def kebab(member: str) -> str:
+    """``EncryptionContext`` → ``encryption-context``, as botocore's ``xform_name`` does."""
+    words = re.sub(
+        r"([a-z0-9])([A-Z])", r"\1-\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", member)
+    )
+    return words.lower()
+
+
+@dataclass(frozen=True)
+class AwsParam:
+    """One operation parameter: its API member name, how it is typed, and its help.
+
+    ``support`` says what a local keystore does with it: ``ignored`` parameters are
+    accepted and dropped (grant tokens only ever add permissions), ``unsupported`` ones
+    are refused when given, so a request never silently means less than it says.
+    """
+
+    member: str
+    kind: Kind
+    help: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # a "structures" element's members, all required
+    flag: str = ""  # default: --kebab-case of member
+    off_flag: str = ""  # booleans: default --no-<flag>
+    support: Support = "yes"
+
+    @property
+    def cli_flag(self) -> str:
+        return self.flag or f"--{kebab(self.member)}"
+
+    @property
+    def cli_off_flag(self) -> str:
+        return self.off_flag or f"--no-{self.cli_flag[2:]}"
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """The AWS CLI's global options that mean something locally, plus ``--home``."""
+
+    output: str = "json"
+    query: Any = None  # a compiled JMESPath expression, or None
+    home: str | None = None
+    paginate: bool = True
+    page_size: int | None = None
+    max_items: int | None = None
+    starting_token: str | None = None
+
+
+@dataclass
+class _Global:
+    flag: str
+    takes_value: bool
+    help: str
+    dest: str = ""  # "" = accepted and ignored
+    paging: bool = False  # only on paginated operations
+    metavar: str = "<value>"
+
+
+_GLOBALS = (
+    _Global(
+        "--output", True, "json (default) or text, as in aws kms.", "output", metavar="json|text"
+    ),
+    _Global("--query", True, "JMESPath expression applied to the response.", "query"),
+    _Global(
+        "--home",
+        True,
+        "Keystore home (default $KMSKIT_HOME, else ~/.kmskit).",
+        "home",
+        metavar="DIR",
+    ),
+    _Global(
+        "--cli-binary-format",
+        True,
+        "base64 (default): blob strings are base64; raw-in-base64-out: raw text.",
+        "binary_format",
+    ),
+    _Global(
+        "--cli-input-json", True, "Read the request from JSON (member names as keys).", "input_json"
+    ),
+    _Global("--starting-token", True, "Resume from a NextToken.", "starting_token", paging=True),
+    _Global("--page-size", True, "Items per underlying call.", "page_size", paging=True),
+    _Global(
+        "--max-items",
+        True,
+        "Stop after this many items; prints NextToken.",
+        "max_items",
+        paging=True,
+    ),
+    _Global("--no-paginate", False, "One call only; show NextMarker and Truncated.", "no_paginate"),
+    _Global("--region", True, "Accepted and ignored (ARNs use the home's region)."),
+    _Global("--profile", True, "Accepted and ignored."),
+    _Global("--endpoint-url", True, "Accepted and ignored."),
+    _Global("--color", True, "Accepted and ignored."),
+    _Global("--ca-bundle", True, "Accepted and ignored."),
+    _Global("--cli-read-timeout", True, "Accepted and ignored."),
+    _Global("--cli-connect-timeout", True, "Accepted and ignored."),
+    _Global("--no-cli-pager", False, "Accepted and ignored (there is no pager)."),
+    _Global("--no-verify-ssl", False, "Accepted and ignored."),
+    _Global("--no-sign-request", False, "Accepted and ignored."),
+    _Global("--no-cli-auto-prompt", False, "Accepted and ignored."),
+    _Global("--debug", False, "Accepted and ignored (KMSKIT_DEBUG=1 shows tracebacks)."),
+)
+
+_OUTPUTS = ("json", "text")
+_NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d*)?$")
+
+
+def _is_flag(word: str) -> bool:
+    """argparse's rule, near enough: ``-x…`` is a flag unless it is a number or has spaces."""
+    return (
+        word.startswith("-")
+        and word != "-"
+        and " " not in word
+        and not _NEGATIVE_NUMBER.match(word)
+    )
+
+
+class AwsCommand(click.Command):
+    """A click command whose arguments are parsed the AWS CLI way (see the module doc).
+
+    The callback receives ``request`` (member name → value, only the members given) and
+    ``options`` (:class:`GlobalOptions`).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        params: Sequence[AwsParam],
+        callback: Callable[..., Any],
+        help: str,
+        paginated: bool = False,
+        api_name: str = "",
+    ) -> None:
+        super().__init__(
+            name, callback=callback, help=help, short_help=api_name, add_help_option=False
+        )
+        self.aws_params = tuple(params)
+        self.paginated = paginated
+        self.api_name = api_name
+
+    # -- parsing -------------------------------------------------------------------------
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if any(a in ("--help", "-h") for a in args):
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        request, options = parse_request(self, ctx, args)
+        ctx.params = {"request": request, "options": options}
+        return []
+
+    def _flags(self) -> dict[str, tuple[AwsParam | _Global, bool]]:
+        """Every accepted flag → (what it sets, the boolean value for a boolean flag)."""
+        table: dict[str, tuple[AwsParam | _Global, bool]] = {}
+        for g in _GLOBALS:
+            if self.paginated or not g.paging:
+                table[g.flag] = (g, True)
+        for p in self.aws_params:
+            table[p.cli_flag] = (p, True)
+            if p.kind == "boolean":
+                table[p.cli_off_flag] = (p, False)
+        return table
+
+    # -- help ------------------------------------------------------------------------------
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = [f"{p.cli_flag} {_metavar(p)}" for p in self.aws_params if p.required]
+        return [*pieces, "[options]"]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for p in self.aws_params:
+            spec = p.cli_flag if p.kind == "boolean" else f"{p.cli_flag} {_metavar(p)}"
+            if p.kind == "boolean":
+                spec += f" | {p.cli_off_flag}"
+            text = p.help
+            if p.choices:
+                text += f" One of: {', '.join(p.choices)}."
+            if p.support == "ignored":
+                text += " (Accepted and ignored offline.)"
+            elif p.support == "unsupported":
+                text += " (Not supported offline: refused if given.)"
+            if p.required:
+                text = "[required] " + text
+            rows.append((spec, text))
+        with formatter.section("Options"):
+            formatter.write_dl(rows)
+        shown = [g for g in _GLOBALS if (self.paginated or not g.paging) and g.dest]
+        with formatter.section("Global options"):
+            rows = [(f"{g.flag} {g.metavar}" if g.takes_value else g.flag, g.help) for g in shown]
+            rows.append(("-h, --help", "Show this message and exit."))
+            formatter.write_dl(rows)
+        formatter.write_paragraph()
+        formatter.write_text(
+            "Also accepted and ignored: "
+            + ", ".join(g.flag for g in _GLOBALS if not g.dest)
+            + ". Blob values: base64, or fileb://FILE for raw bytes; file://FILE reads any"
+            " value from a text file."
+        )
+
+
+def _metavar(p: AwsParam) -> str:
+    return {
+        "integer": "<integer>",
+        "blob": "<blob>",
+        "map": "<map>",
+        "structure": "<structure>",
+        "list": "<value> [<value> ...]",
+        "structures": "<structure> [<structure> ...]",
+    }.get(p.kind, "<value>")
+
+
+def parse_request(
+    command: AwsCommand, ctx: click.Context, args: Sequence[str]
+) -> tuple[dict[str, Any], GlobalOptions]:
+    """Parse argv into (request, options), or raise a click.UsageError naming the flag."""
+    flags = command._flags()
+    raw: dict[str, tuple[AwsParam, list[str] | bool]] = {}
+    chosen: dict[str, str | bool] = {}
+    tokens = list(args)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if not _is_flag(token):
+            raise click.UsageError(f"Unknown options: {token}", ctx=ctx)
+        name, eq, inline = token.partition("=")
+        if name not in flags:
+            close = difflib.get_close_matches(name, list(flags), n=1)
+            raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
+        target, positive = flags[name]
+        many = isinstance(target, AwsParam) and target.kind in ("list", "structures")
+        takes_value = (
+            target.takes_value if isinstance(target, _Global) else target.kind != "boolean"
+        )
+        values: list[str] = []
+        if eq:
+            if not takes_value:
+                raise click.UsageError(f"{name} takes no value", ctx=ctx)
+            values.append(inline)
+        if takes_value:
+            while i < len(tokens) and not _is_flag(tokens[i]) and (many or not values):
+                values.append(tokens[i])
+                i += 1
+            if not values:
+                raise click.UsageError(f"argument {name}: expected a value", ctx=ctx)
+        if isinstance(target, _Global):
+            if target.dest:
+                chosen[target.dest] = values[0] if takes_value else True
+        else:
+            raw[target.member] = (target, values if takes_value else positive)
+    return _build(command, ctx, raw, chosen)
+
+
+def _build(
+    command: AwsCommand,
+    ctx: click.Context,
+    raw: Mapping[str, tuple[AwsParam, list[str] | bool]],
+    chosen: Mapping[str, str | bool],
+) -> tuple[dict[str, Any], GlobalOptions]:
+    binary_format = str(chosen.get("binary_format", "base64"))
+    if binary_format not in ("base64", "raw-in-base64-out"):
+        raise click.BadParameter(
+            "expected base64 or raw-in-base64-out", param_hint="--cli-binary-format", ctx=ctx
+        )
+    raw_blobs = binary_format == "raw-in-base64-out"
+    by_member = {p.member: p for p in command.aws_params}
+    request: dict[str, Any] = {}
+    if "input_json" in chosen:
+        request.update(_input_json(by_member, str(chosen["input_json"]), raw_blobs, ctx))
+    for member, (param, value) in raw.items():
+        if isinstance(value, bool):
+            request[member] = value
+        else:
+            request[member] = convert(param, value, raw_blobs=raw_blobs)
+    options = _global_options(command, ctx, chosen, request)
+    missing = [p.cli_flag for p in command.aws_params if p.required and p.member not in request]
+    if missing:
+        raise click.UsageError(
+            f"the following arguments are required: {', '.join(missing)}", ctx=ctx
+        )
+    return request, options
+
+
+def _global_options(
+    command: AwsCommand,
+    ctx: click.Context,
+    chosen: Mapping[str, str | bool],
+    request: Mapping[str, Any],
+) -> GlobalOptions:
+    output = str(chosen.get("output", _default_output()))
+    if output not in _OUTPUTS:
+        raise click.BadParameter(
+            f"{output!r} is not supported; use json or text", param_hint="--output", ctx=ctx
+        )
+    query = None
+    if "query" in chosen:
+        from cli._aws_output import compile_query
+
+        query = compile_query(str(chosen["query"]))
+    # As in the AWS CLI, giving --limit or --marker yourself turns automatic paging off.
+    manual = any(member in request for member in ("Limit", "Marker"))
+    paginate = command.paginated and not manual and not chosen.get("no_paginate", False)
+    paging = [d for d in ("starting_token", "page_size", "max_items") if d in chosen]
+    if command.paginated and not paginate and paging:
+        flags = ", ".join(f"--{kebab_dest(d)}" for d in paging)
+        raise click.UsageError(
+            f"Cannot specify --no-paginate (or --limit/--marker) along with pagination"
+            f" arguments: {flags}",
+            ctx=ctx,
+        )
+    numbers = {
+        d: _integer(str(chosen[d]), f"--{kebab_dest(d)}") if d in chosen else None
+        for d in ("page_size", "max_items")
+    }
+    home = chosen.get("home")
+    token = chosen.get("starting_token")
+    return GlobalOptions(
+        output=output,
+        query=query,
+        home=None if home is None else str(home),
+        paginate=paginate,
+        page_size=numbers["page_size"],
+        max_items=numbers["max_items"],
+        starting_token=None if token is None else str(token),
+    )
+
+
+def kebab_dest(dest: str) -> str:
+    return dest.replace("_", "-")
+
+
+def _default_output() -> str:
+    """``AWS_DEFAULT_OUTPUT`` is honoured when it names a format kmskit prints."""
+    env = os.environ.get("AWS_DEFAULT_OUTPUT", "json")
+    return env if env in _OUTPUTS else "json"
+
+
+# -- values -------------------------------------------------------------------------------
+
+
+def convert(param: AwsParam, values: Sequence[str], *, raw_blobs: bool = False) -> Any:
+    """Turn the words after one flag into the request value (raises click.BadParameter)."""
+    hint = param.cli_flag
+    if param.kind in ("list", "structures"):
+        # A single file:// or fileb:// word is read first, as the AWS CLI does.
+        words: list[str | bytes] = list(values)
+        if len(words) == 1:
+            words = [load_paramfile(values[0], hint)]
+        texts = [_text(w, hint) for w in words]
+        if len(texts) == 1 and texts[0].strip().startswith("["):
+            return _check_json(param, _json(texts[0], hint), hint)
+        if param.kind == "list":
+            return texts
+        return [_structure(param, t, f"{hint}[{n}]") for n, t in enumerate(texts)]
+    value = load_paramfile(values[0], hint)
+    if param.kind == "blob":
+        if isinstance(value, bytes):
+            return value
+        return value.encode("utf-8") if raw_blobs else decode_base64(value, hint)
+    text = _text(value, hint)
+    if param.kind == "integer":
+        return _integer(text, hint)
+    if param.kind in ("map", "structure"):
+        looks_json = text.strip().startswith(("{", "["))
+        parsed = _json(text, hint) if looks_json else _shorthand(text, hint)
+        return _check_json(param, parsed, hint)
+    return text
+
+
+def load_paramfile(value: str, hint: str) -> str | bytes:
+    """``file://PATH`` → text, ``fileb://PATH`` → bytes, anything else unchanged."""
+    for prefix, binary in (("fileb://", True), ("file://", False)):
+        if value.startswith(prefix):
+            path = os.path.expandvars(os.path.expanduser(value[len(prefix) :]))
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read(MAX_BLOB + 1)
+            except OSError as exc:
+                raise click.BadParameter(
+                    f"Unable to load paramfile {value}: {exc.strerror}", param_hint=hint
+                ) from None
+            if len(data) > MAX_BLOB:
+                raise click.BadParameter(f"{path} is larger than {MAX_BLOB} bytes", param_hint=hint)
+            if binary:
+                return data
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise click.BadParameter(
+                    f"Unable to load paramfile ({path}), text contents could not be decoded;"
+                    " for a binary file use fileb://",
+                    param_hint=hint,
+                ) from None
+    return value
+
+
+def decode_base64(text: str, hint: str) -> bytes:
+    """Blob strings are base64 in AWS CLI v2. Whitespace (line wrapping) is tolerated."""
+    compact = "".join(text.split())
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise click.BadParameter(
+            f'Invalid base64: "{shown}" (blob values are base64, as in AWS CLI v2;'
+            " use fileb://FILE for raw bytes)",
+            param_hint=hint,
+        ) from None
+
+
+def _text(value: str | bytes, hint: str) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise click.BadParameter("the file is not UTF-8 text", param_hint=hint) from None
+
+
+def _integer(text: str, hint: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"invalid integer value: {text!r}", param_hint=hint) from None
+
+
+def _json(text: str, hint: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"Invalid JSON: {exc}", param_hint=hint) from None
+
+
+def _shorthand(text: str, hint: str) -> dict[str, Any]:
+    try:
+        return parse_shorthand(text)
+    except ShorthandError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _structure(param: AwsParam, text: str, hint: str) -> dict[str, Any]:
+    looks_json = text.strip().startswith(("{", "["))
+    parsed = _json(text, hint) if looks_json else _shorthand(text, hint)
+    return _check_structure(param, parsed, hint)
+
+
+def _check_json(param: AwsParam, value: Any, hint: str) -> Any:
+    """Check a JSON (or shorthand) value against the member's shape, AWS-style messages."""
+    if param.kind == "map":
+        if not isinstance(value, dict):
+            raise click.BadParameter("expected a JSON object or k=v,k2=v2", param_hint=hint)
+        for key, item in value.items():
+            if not isinstance(item, str):
+                got = (
+                    "a list (quote a value that has commas: k='a,b')"
+                    if isinstance(item, list)
+                    else type(item).__name__
+                )
+                raise click.BadParameter(
+                    f"the value of {key!r} must be a string, not {got}", param_hint=hint
+                )
+        return value
+    if param.kind == "structure":
+        if not isinstance(value, dict):
+            raise click.BadParameter("expected a JSON object or k=v,k2=v2", param_hint=hint)
+        return value
+    if param.kind == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise click.BadParameter("expected a JSON list of strings", param_hint=hint)
+        return value
+    if param.kind == "structures":
+        if not isinstance(value, list):
+            raise click.BadParameter("expected a JSON list", param_hint=hint)
+        return [_check_structure(param, v, f"{hint}[{n}]") for n, v in enumerate(value)]
+    return value
+
+
+def _check_structure(param: AwsParam, value: Any, hint: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise click.BadParameter("expected a structure", param_hint=hint)
+    for key, item in value.items():
+        if key not in param.fields:
+            raise click.BadParameter(
+                f'Unknown parameter "{key}", must be one of: {", ".join(param.fields)}',
+                param_hint=hint,
+            )
+        if not isinstance(item, str):
+            raise click.BadParameter(f"{key} must be a string", param_hint=hint)
+    missing = [f for f in param.fields if f not in value]
+    if missing:
+        raise click.BadParameter(f'Missing required parameter "{missing[0]}"', param_hint=hint)
+    return value
+
+
+_JSON_TYPES: dict[str, type] = {
+    "string": str,
+    "integer": int,
+    "boolean": bool,
+    "blob": str,  # base64, or raw text with --cli-binary-format raw-in-base64-out
+    "map": dict,
+    "structure": dict,
+    "list": list,
+    "structures": list,
+}
+
+
+def _input_json(
+    by_member: Mapping[str, AwsParam], text_or_file: str, raw_blobs: bool, ctx: click.Context
+) -> dict[str, Any]:
+    hint = "--cli-input-json"
+    doc = _json(_text(load_paramfile(text_or_file, hint), hint), hint)
+    if not isinstance(doc, dict):
+        raise click.BadParameter("expected a JSON object", param_hint=hint, ctx=ctx)
+    request: dict[str, Any] = {}
+    for member, value in doc.items():
+        param = by_member.get(member)
+        if param is None:
+            raise click.BadParameter(
+                f'Unknown parameter "{member}", must be one of: {", ".join(by_member)}',
+                param_hint=hint,
+                ctx=ctx,
+            )
+        where = f"{hint} {member}"
+        if not isinstance(value, _JSON_TYPES[param.kind]) or (
+            param.kind == "integer" and isinstance(value, bool)
+        ):
+            raise click.BadParameter(f"wrong type {type(value).__name__}", param_hint=where)
+        if isinstance(value, str) and param.kind == "blob":
+            value = value.encode("utf-8") if raw_blobs else decode_base64(value, where)
+        else:
+            value = _check_json(param, value, where)
+        request[member] = value
+    return request
+
+
+# -- shorthand ----------------------------------------------------------------------------
+
+
+class ShorthandError(ValueError):
+    """The text is not valid shorthand; the message shows where."""
+
+
+# The AWS CLI shorthand grammar's character classes (awscli/shorthand.py), written as what
+# each position may NOT hold; like there, nothing beyond the Basic Multilingual Plane. A first
+# value may contain "=" ("a=b=c" → {"a": "b=c"}); a later csv value may not, which is how
+# "a=b,c=d" (two keys) is told from "a=b,c" (a list). An escaped comma is allowed anywhere.
+_ASTRAL = "\U00010000-\U0010ffff"
+_ESCAPED_COMMA = r"\\,"
+_START = r"[^\x00-\x20\"',=\[{" + _ASTRAL + "]"
+_FIRST_FOLLOW = r"[^\x00-\x08\x0e-\x1b\"',\]}" + _ASTRAL + "]"
+_SECOND_FOLLOW = r"[^\x00-\x08\x0e-\x1b\"',=" + _ASTRAL + "]"
+_FIRST_WORD = re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_FIRST_FOLLOW})*")
+_SECOND_WORD = re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_SECOND_FOLLOW})*")
+_QUOTED = {"'": re.compile(r"'(?:\\'|[^'])*'"), '"': re.compile(r'"(?:\\"|[^"])*"')}
+_KEY = re.compile(r"[A-Za-z0-9_.#/:-]*")
+
+
+@dataclass
+class _Scanner:
+    text: str
+    pos: int = 0
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def eof(self) -> bool:
+        return self.pos >= len(self.text)
+
+    def skip_space(self) -> None:
+        while not self.eof() and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def error(self, expected: str) -> ShorthandError:
+        actual = "EOF" if self.eof() else self.text[self.pos]
+        return ShorthandError(
+            f"Expected: '{expected}', received: '{actual}' for input: {self.text}"
+            f" (at character {self.pos + 1})"
+        )
+
+    def expect(self, ch: str, *, space: bool = False) -> None:
+        if space:
+            self.skip_space()
+        if self.peek() != ch:
+            raise self.error(ch)
+        self.pos += 1
+        if space:
+            self.skip_space()
+
+    def word(self, pattern: re.Pattern[str]) -> str | None:
+        """A bare value (escaped commas undone, trailing space dropped), or None."""
+        found = pattern.match(self.text, self.pos)
+        if found is None:
+            return None
+        self.pos = found.end()
+        return found.group().replace("\\,", ",").rstrip()
+
+    def quoted(self) -> str | None:
+        """A quoted value with its escapes undone, or None if the quote is unterminated."""
+        quote = self.peek()
+        found = _QUOTED[quote].match(self.text, self.pos)
+        if found is None:
+            return None
+        self.pos = found.end()
+        return found.group()[1:-1].replace("\\" + quote, quote).replace("\\\\", "\\")
+
+    def key(self) -> str:
+        found = _KEY.match(self.text, self.pos)
+        assert found is not None  # the pattern matches the empty string
+        self.pos = found.end()
+        return found.group()
+
+
+def parse_shorthand(text: str) -> dict[str, Any]:
+    """Parse AWS CLI shorthand: ``a=b,c=d`` → ``{"a": "b", "c": "d"}``.
+
+    ``a=b,c`` gives a list (``{"a": ["b", "c"]}``), ``a=[b,c]`` an explicit list,
+    ``a={b=c}`` a nested structure; quotes keep commas (``a='b,c'``) and ``\\,`` escapes
+    one; ``a@=file://x`` reads a file. A key given twice is an error, as in the AWS CLI
+    (usually a "," that should be a space between list items). Raises ShorthandError.
+    """
+    s = _Scanner(text)
+    params: dict[str, Any] = {}
+    while True:
+        key, value = _keyval(s)
+        if key in params:
+            raise ShorthandError(
+                f'Second instance of key "{key}" in: {text} (this is often a "," that'
+                " should be a space between list items)"
+            )
+        params[key] = value
+        if s.eof():
+            return params
+        s.expect(",", space=True)
+
+
+def _key_and_marker(s: _Scanner) -> tuple[str, bool]:
+    """``key=`` or ``key@=`` (the value names a file to read)."""
+    key = s.key()
+    s.skip_space()
+    resolve = s.peek() == "@"
+    if resolve:
+        s.pos += 1
+    s.expect("=", space=True)
+    return key, resolve
+
+
+def _keyval(s: _Scanner) -> tuple[str, Any]:
+    key, resolve = _key_and_marker(s)
+    if s.eof():
+        return key, ""
+    if s.peek() == "[":
+        value: Any = _explicit_list(s)
+    elif s.peek() == "{":
+        value = _hash(s)
+    else:
+        value = _csv(s)
+    return key, _resolve_files(value) if resolve else value
+
+
+def _resolve_files(value: Any) -> Any:
+    if isinstance(value, str):
+        return load_paramfile(value, "shorthand @=")
+    if isinstance(value, list):
+        return [_resolve_files(v) for v in value]
+    return value
+
+
+def _first(s: _Scanner) -> str:
+    if s.peek() in _QUOTED:
+        found = s.quoted()
+        if found is None:
+            raise s.error("<quoted>")
+        return found
+    return s.word(_FIRST_WORD) or ""
+
+
+def _csv(s: _Scanner) -> str | list[str]:
+    first = _first(s)
+    s.skip_space()
+    if s.eof() or s.peek() != ",":
+        return first
+    s.expect(",", space=True)
+    items = [first]
+    while True:
+        item = s.quoted() if s.peek() in _QUOTED else s.word(_SECOND_WORD)
+        if item is not None:
+            s.skip_space()
+            if s.eof():
+                items.append(item)
+                break
+            if s.peek() == ",":
+                s.expect(",", space=True)
+                items.append(item)
+                continue
+        # Not a list item: "a=b,c=d" reads c as the next key. Back up to the last comma.
+        if s.eof():
+            raise s.error("<value>")
+        while s.pos >= 0 and s.text[s.pos] != ",":
+            s.pos -= 1
+        break
+    return first if len(items) == 1 else items
+
+
+def _explicit_list(s: _Scanner) -> list[Any]:
+    s.expect("[", space=True)
+    items: list[Any] = []
+    while s.peek() != "]":
+        if s.eof():
+            raise s.error("]")
+        items.append(_explicit_value(s))
+        s.skip_space()
+        if s.peek() != "]":
+            s.expect(",")
+            s.skip_space()
+    s.expect("]")
+    return items
+
+
+def _explicit_value(s: _Scanner) -> Any:
+    if s.peek() == "[":
+        return _explicit_list(s)
+    if s.peek() == "{":
+        return _hash(s)
+    return _first(s)
+
+
+def _hash(s: _Scanner) -> dict[str, Any]:
+    s.expect("{", space=True)
+    out: dict[str, Any] = {}
+    while s.peek() != "}":
+        if s.eof():
+            raise s.error("}")
+        key, resolve = _key_and_marker(s)
+        value = _explicit_value(s)
+        out[key] = _resolve_files(value) if resolve else value
+        s.skip_space()
+        if s.peek() != "}":
+            s.expect(",")
+            s.skip_space()
+    s.expect("}")
+    return out
+

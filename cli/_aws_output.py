@@ -1,0 +1,194 @@
+"""Printing responses as ``aws kms`` does: ``--output json|text``, ``--query`` and paging.
+
+- json: the response indented by 4, non-ASCII kept; an empty response prints nothing (as
+  for ``aws kms create-alias``); a query that matches nothing prints ``null``.
+- text: the AWS CLI's tab-separated layout. Scalars of a dict are printed on one line in
+  key order, nested lists and dicts follow on lines headed by their key in upper case; a
+  list of dicts is one line per dict with the union of their scalar keys. ``None`` prints as
+  ``None``, ``True`` as ``True``, like the AWS CLI.
+- ``--query``: JMESPath (the ``jmespath`` package, imported only when a query is given).
+- list operations page through every result unless ``--no-paginate``, ``--limit`` or
+  ``--marker`` is given; ``--max-items`` stops early and adds ``NextToken``. In text mode
+  each page is printed (and queried) on its own, as the AWS CLI does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import click
+
+from cli._aws_args import GlobalOptions
+
+
+def compile_query(expression: str) -> Any:
+    """Compile a JMESPath expression now, so a bad one fails before the operation runs."""
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return jmespath.compile(expression)
+    except JMESPathError as exc:
+        message = " ".join(str(exc).split())
+        raise click.UsageError(f"Bad value for --query {expression}: {message}") from None
+
+
+def _search(query: Any, data: Any) -> Any:
+    return data if query is None else query.search(data)
+
+
+def emit(response: Mapping[str, Any] | None, options: GlobalOptions) -> None:
+    """Print one response (None means the operation returns no body)."""
+    data: Any = {} if response is None else dict(response)
+    data = _search(options.query, data)
+    if options.output == "text":
+        _write(format_text(data))
+    elif data != {}:
+        _write(format_json(data))
+
+
+def emit_pages(
+    pages: list[dict[str, Any]], result_key: str, next_token: str | None, options: GlobalOptions
+) -> None:
+    """Print an auto-paginated listing the way the AWS CLI prints a PageIterator."""
+    if options.output == "text":
+        for page in pages:
+            _write(format_text(_search(options.query, page)))
+        if next_token is not None:
+            _write(format_text(_search(options.query, {"NextToken": {"NextToken": next_token}})))
+        return
+    full: dict[str, Any] = {result_key: [item for page in pages for item in page[result_key]]}
+    if next_token is not None:
+        full["NextToken"] = next_token
+    _write(format_json(_search(options.query, full)))
+
+
+def _write(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+def format_json(data: Any) -> str:
+    return json.dumps(data, indent=4, ensure_ascii=False) + "\n"
+
+
+# -- text -------------------------------------------------------------------------------
+
+
+def format_text(data: Any) -> str:
+    """The AWS CLI's ``--output text`` rendering of a response (see the module doc)."""
+    lines: list[str] = []
+    _text_item(data, lines, None, None)
+    return "".join(line + "\n" for line in lines)
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def _text_item(item: Any, lines: list[str], label: str | None, columns: list[str] | None) -> None:
+    if isinstance(item, dict):
+        _text_dict(item, lines, label, columns)
+    elif isinstance(item, list):
+        _text_list(item, lines, label)
+    else:
+        lines.append(str(item))
+
+
+def _text_list(items: list[Any], lines: list[str], label: str | None) -> None:
+    if not items:
+        return
+    if any(isinstance(e, dict) for e in items):
+        # One line per element, over the union of every element's scalar keys.
+        columns = sorted(
+            {k for e in items if isinstance(e, dict) for k, v in e.items() if _is_scalar(v)}
+        )
+        for element in items:
+            _text_item(element, lines, label, columns)
+        return
+    scalars = [e for e in items if _is_scalar(e)]
+    nested = [e for e in items if not _is_scalar(e)]
+    if scalars:
+        if label is None:
+            lines.append("\t".join(str(e) for e in scalars))
+        else:
+            lines.extend(f"{label.upper()}\t{e}" for e in scalars)
+    for element in nested:
+        _text_item(element, lines, label, None)
+
+
+def _text_dict(
+    item: dict[str, Any], lines: list[str], label: str | None, columns: list[str] | None
+) -> None:
+    if columns is None:
+        keys = sorted(item)
+        row = [str(item[k]) for k in keys if _is_scalar(item[k])]
+        rest = [(k, item[k]) for k in keys if not _is_scalar(item[k])]
+    else:
+        row = [str(item.get(k, "")) for k in columns]
+        rest = [(k, item[k]) for k in sorted(set(item) - set(columns))]
+    if row:
+        lines.append("\t".join([label.upper(), *row] if label is not None else row))
+    for key, value in rest:
+        _text_item(value, lines, key, None)
+
+
+# -- paging -----------------------------------------------------------------------------
+
+Fetch = Callable[[int | None, str | None], Mapping[str, Any]]
+
+
+def paginate(
+    fetch: Fetch, result_key: str, options: GlobalOptions
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Call ``fetch(limit, marker)`` until the listing ends or ``--max-items`` is reached.
+
+    Returns the pages (each holding only ``result_key``) and the NextToken to resume
+    from, if the listing was cut short. The token is opaque: base64 of a small JSON object
+    naming the Marker of the page and how many of its items were already shown.
+    """
+    marker, skip = _decode_token(options.starting_token)
+    remaining = options.max_items
+    pages: list[dict[str, Any]] = []
+    while True:
+        response = fetch(options.page_size, marker)
+        items = list(response.get(result_key, []))[skip:]
+        next_marker = response.get("NextMarker") if response.get("Truncated") else None
+        if remaining is not None and len(items) >= remaining:
+            token: dict[str, Any] | None = None
+            if len(items) > remaining:
+                token = {"Marker": marker, "boto_truncate_amount": skip + remaining}
+            elif next_marker:
+                token = {"Marker": next_marker}
+            pages.append({result_key: items[:remaining]})
+            return pages, None if token is None else _encode_token(token)
+        pages.append({result_key: items})
+        if remaining is not None:
+            remaining -= len(items)
+        if not next_marker:
+            return pages, None
+        marker, skip = next_marker, 0
+
+
+def _encode_token(token: dict[str, Any]) -> str:
+    clean = {k: v for k, v in token.items() if v is not None}
+    return base64.b64encode(json.dumps(clean).encode("utf-8")).decode("ascii")
+
+
+def _decode_token(token: str | None) -> tuple[str | None, int]:
+    if token is None:
+        return None, 0
+    try:
+        doc = json.loads(base64.b64decode(token, validate=True))
+        marker = doc.get("Marker")
+        skip = int(doc.get("boto_truncate_amount", 0))
+        if (marker is not None and not isinstance(marker, str)) or skip < 0:
+            raise ValueError
+    except (binascii.Error, ValueError, TypeError, AttributeError):
+        raise click.BadParameter(
+            "not a NextToken printed by this command", param_hint="--starting-token"
+        ) from None
+    return marker, skip

@@ -1,0 +1,269 @@
+"""The file side of ``kmskit encrypt|decrypt|rewrap``: which outputs, written how.
+
+:func:`plan` turns ``IN -o OUT [-r]`` into (source, target) jobs and refuses, before any
+work, every output that could not or should not be written. :func:`atomic_output` writes a
+target through a temporary file in the same directory, fsynced, then renamed only when the
+whole operation succeeded; on any failure the temporary file is removed and the target is
+left as it was (DESIGN.md, "I/O rules"). An existing target is replaced only with
+``--overwrite``; without it the final rename refuses to replace a file that appeared
+meanwhile.
+
+``-r`` mirrors a directory tree: encrypt appends the suffix (default ``.kmskit``) to every
+file name, decrypt strips it (and appends ``.decrypted`` to a name without it, as the AWS
+Encryption SDK CLI does), rewrap keeps the names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Literal
+
+import click
+
+__all__ = [
+    "DEFAULT_SUFFIX",
+    "STDIO",
+    "Job",
+    "MetadataLog",
+    "Mode",
+    "atomic_output",
+    "plan",
+    "progress",
+]
+
+Mode = Literal["encrypt", "decrypt", "rewrap"]
+STDIO = "-"
+DEFAULT_SUFFIX = ".kmskit"
+DECRYPTED_SUFFIX = ".decrypted"
+# Inputs at least this large get a progress bar (when stderr is a terminal).
+PROGRESS_THRESHOLD = 8 << 20
+
+
+@dataclass(frozen=True)
+class Job:
+    source: str  # a path, or "-" for stdin
+    target: str  # a path, or "-" for stdout
+
+
+def _target_name(name: str, mode: Mode, suffix: str) -> str:
+    if mode == "encrypt":
+        return name + suffix
+    if mode == "decrypt":
+        if suffix and name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+        return name + DECRYPTED_SUFFIX
+    return name
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _tree_jobs(source: Path, output: str, mode: Mode, suffix: str) -> list[Job]:
+    if output == STDIO:
+        raise click.UsageError("-r writes a directory tree; -o - cannot take it")
+    out_root = Path(output)
+    if out_root.exists() and not out_root.is_dir():
+        raise click.UsageError(f"{output} is not a directory (-r mirrors {source} into it)")
+    if _is_within(out_root, source):
+        raise click.UsageError(f"the output directory {output} is inside the input {source}")
+    jobs = []
+    for base, dirs, files in os.walk(source):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(base, name)
+            if not path.is_file():
+                continue  # sockets, fifos, dangling links
+            relative = path.relative_to(source)
+            target = out_root / relative.parent / _target_name(name, mode, suffix)
+            jobs.append(Job(str(path), str(target)))
+    if not jobs:
+        raise click.UsageError(f"{source} holds no files")
+    return jobs
+
+
+def _single_job(source: str, output: str, mode: Mode, suffix: str) -> Job:
+    if output != STDIO and Path(output).is_dir():
+        if source == STDIO:
+            raise click.UsageError(f"{output} is a directory; name the output file for stdin")
+        return Job(source, str(Path(output) / _target_name(Path(source).name, mode, suffix)))
+    return Job(source, output)
+
+
+def _check_target(job: Job, *, overwrite: bool, tree: bool) -> None:
+    if job.target == STDIO:
+        return
+    target = Path(job.target)
+    if job.source != STDIO and target.exists() and target.resolve() == Path(job.source).resolve():
+        raise click.UsageError(f"{job.target} is the input itself; name another output")
+    if target.is_dir():
+        raise click.UsageError(f"{job.target} is a directory; name a file")
+    if target.exists() and not overwrite:
+        raise click.UsageError(f"{job.target} exists; pass --overwrite to replace it")
+    if not tree and not target.parent.is_dir():
+        raise click.UsageError(f"directory {target.parent} does not exist")
+
+
+def plan(
+    source: str, output: str, *, mode: Mode, recursive: bool, suffix: str, overwrite: bool
+) -> list[Job]:
+    """The jobs for ``IN -o OUT``; raises click.UsageError for anything that would fail
+    or overwrite without ``--overwrite``, before any work is done."""
+    if source != STDIO and not Path(source).exists():
+        raise click.BadParameter(f"{source} does not exist", param_hint="IN")
+    tree = source != STDIO and Path(source).is_dir()
+    if tree and not recursive:
+        raise click.UsageError(f"{source} is a directory; pass -r to process the tree")
+    if recursive and source == STDIO:
+        raise click.UsageError("-r needs a directory, not stdin")
+    if tree:
+        jobs = _tree_jobs(Path(source), output, mode, suffix)
+    else:
+        jobs = [_single_job(source, output, mode, suffix)]
+    seen: set[str] = set()
+    for job in jobs:
+        _check_target(job, overwrite=overwrite, tree=tree)
+        if job.target != STDIO:
+            key = os.path.realpath(job.target)
+            if key in seen:
+                raise click.UsageError(f"two inputs would both write {job.target}")
+            seen.add(key)
+    return jobs
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _publish(tmp: str, target: Path, *, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)  # fails if the target appeared meanwhile: never replaced
+    except FileExistsError:
+        raise click.UsageError(f"{target} exists; pass --overwrite to replace it") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
+            raise
+        if target.exists():  # a file system without hard links: check, then rename
+            raise click.UsageError(f"{target} exists; pass --overwrite to replace it") from None
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str, *, overwrite: bool, secret: bool) -> Iterator[BinaryIO]:
+    """Yield a file to write ``path``'s new content to; publish it only if the block ends
+    without an exception. ``secret`` outputs (plaintext) are created mode 0600."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        if not secret:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        _publish(tmp, target, overwrite=overwrite)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+
+
+class _Counting:
+    """A source that reports how many bytes were read (for the progress bar)."""
+
+    def __init__(self, src: BinaryIO, update: Callable[[int], None]) -> None:
+        self._src: Any = src  # a buffered or raw binary file: both have readinto
+        self._update = update
+
+    def readinto(self, buf: Any) -> int | None:
+        n: int | None = self._src.readinto(buf)
+        if n:
+            self._update(n)
+        return n
+
+    def read(self, size: int = -1, /) -> bytes:
+        data: bytes = self._src.read(size)
+        self._update(len(data))
+        return data
+
+
+@contextlib.contextmanager
+def progress(src: BinaryIO, source: str) -> Iterator[Any]:
+    """``src`` itself, or wrapped to drive a progress bar on stderr when stderr is a terminal
+    and ``source`` is a regular file of at least 8 MiB."""
+    size = 0
+    if source != STDIO:
+        with contextlib.suppress(OSError):
+            size = os.fstat(src.fileno()).st_size
+    stderr = sys.stderr
+    if size < PROGRESS_THRESHOLD or not stderr.isatty():
+        yield src
+        return
+    label = Path(source).name
+    with click.progressbar(length=size, label=label, file=stderr) as bar:
+        yield _Counting(src, bar.update)
+
+
+class MetadataLog:
+    """``--metadata-output``: one JSON line per file done, appended (AWS Encryption SDK CLI
+    style: mode, input, output, header; plus the plaintext and message lengths)."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> MetadataLog:
+        if self._path == STDIO:
+            self._fh = sys.stdout
+        elif self._path is not None:
+            try:
+                self._fh = open(self._path, "a", encoding="utf-8")
+            except OSError as exc:
+                raise click.BadParameter(
+                    f"cannot append to {self._path}: {exc.strerror}",
+                    param_hint="--metadata-output",
+                ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None and self._fh is not sys.stdout:
+            self._fh.close()
+
+    def write(self, mode: Mode, job: Job, info: dict[str, Any]) -> None:
+        if self._fh is None:
+            return
+        header = {k: v for k, v in info.items() if k not in ("PlaintextLength", "MessageLength")}
+        line = {
+            "mode": mode,
+            "input": job.source,
+            "output": job.target,
+            "header": header,
+            "plaintext_length": info.get("PlaintextLength"),
+            "message_length": info.get("MessageLength"),
+        }
+        self._fh.write(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n")
+        self._fh.flush()

@@ -1,0 +1,567 @@
+"""``kmskit kms <operation>``: the ``aws kms`` operations on the local keystore.
+
+Operation names, flags and JSON shapes are those of ``aws kms`` (the flags are the service
+model's member names in kebab case; see :mod:`cli._aws_args`), so a script written for
+``aws kms`` runs with ``kmskit kms``. Each operation parses its flags, makes one keystore
+call and prints the response (:mod:`cli._aws_output`). List operations page through every
+result as the AWS CLI does.
+
+Parameters a local keystore cannot honour (key policies, custom key stores, Nitro enclave
+recipients, dry runs) are refused with ``UnsupportedOperationException`` rather than
+dropped; grant tokens, which only ever add permissions, are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+import click
+
+from cli._aws_args import AwsCommand, AwsParam, GlobalOptions
+from cli.keystore_admin import HOME_OPTION, open_home
+
+if TYPE_CHECKING:
+    from keystore import Keystore
+
+
+class _HasResponse(Protocol):
+    def to_response(self) -> dict[str, Any]: ...
+
+
+Result = _HasResponse | Mapping[str, Any] | None
+Call = Callable[["Keystore", dict[str, Any]], Result]
+
+# -- parameters shared by several operations ------------------------------------------
+
+_ID_HELP = "Key ID, key ARN, alias name (alias/x) or alias ARN."
+
+
+def _key_id(help: str = f"The KMS key: {_ID_HELP}", *, required: bool = True) -> AwsParam:
+    return AwsParam("KeyId", "string", help, required=required)
+
+
+_CONTEXT = AwsParam(
+    "EncryptionContext",
+    "map",
+    "Encryption context, bound to the ciphertext: JSON or k=v,k2=v2.",
+)
+_GRANT_TOKENS = AwsParam("GrantTokens", "list", "Grant tokens.", support="ignored")
+_DRY_RUN = AwsParam("DryRun", "boolean", "Only check the request.", support="unsupported")
+_RECIPIENT = AwsParam(
+    "Recipient", "structure", "Nitro enclave attestation document.", support="unsupported"
+)
+_ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
+_LIMIT = AwsParam("Limit", "integer", "At most this many items per call (turns off paging).")
+_MARKER = AwsParam("Marker", "string", "NextMarker of the previous page (turns off paging).")
+_TAGS = AwsParam(
+    "Tags",
+    "structures",
+    "Tags: TagKey=k,TagValue=v [TagKey=k2,TagValue=v2 ...] or a JSON list.",
+    fields=("TagKey", "TagValue"),
+)
+_DATA_KEY_SPEC = AwsParam(
+    "KeySpec",
+    "string",
+    "Data key length (or give --number-of-bytes).",
+    choices=("AES_256", "AES_128"),
+)
+_DATA_KEY_BYTES = AwsParam("NumberOfBytes", "integer", "Data key length in bytes, 1-1024.")
+
+# Values of refused parameters that ask for nothing beyond what the keystore does anyway.
+_HARMLESS: dict[str, object] = {"MultiRegion": False, "DryRun": False, "ResourceOwners": ["SELF"]}
+
+
+def _kwargs(request: Mapping[str, Any], **names: str) -> dict[str, Any]:
+    """The given members, renamed to the keystore's keyword arguments."""
+    return {kw: request[member] for member, kw in names.items() if member in request}
+
+
+def _tag_map(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str] | None:
+    if tags is None:
+        return None
+    from offline.errors import TagException
+
+    out: dict[str, str] = {}
+    for tag in tags:
+        if tag["TagKey"] in out:
+            raise TagException(f"tag key {tag['TagKey']!r} appears twice in the request")
+        out[tag["TagKey"]] = tag["TagValue"]
+    return out
+
+
+# -- the calls --------------------------------------------------------------------------
+
+
+def _create_key(ks: Keystore, r: dict[str, Any]) -> Result:
+    if "KeySpec" in r and "CustomerMasterKeySpec" in r:
+        from offline.errors import ValidationException
+
+        raise ValidationException("give KeySpec or CustomerMasterKeySpec, not both")
+    spec = r.get("KeySpec", r.get("CustomerMasterKeySpec"))
+    extra = {} if spec is None else {"key_spec": spec}
+    return ks.create_key(
+        **extra,
+        **_kwargs(r, KeyUsage="key_usage", Origin="origin", Description="description"),
+        tags=_tag_map(r.get("Tags")),
+    )
+
+
+def _page(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {"limit": r.get("Limit"), "marker": r.get("Marker")}
+
+
+def _encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
+    return ks.encrypt(
+        r["KeyId"],
+        r["Plaintext"],
+        **_kwargs(
+            r, EncryptionContext="encryption_context", EncryptionAlgorithm="encryption_algorithm"
+        ),
+    )
+
+
+def _decrypt(ks: Keystore, r: dict[str, Any]) -> Result:
+    return ks.decrypt(
+        r["CiphertextBlob"],
+        **_kwargs(
+            r,
+            EncryptionContext="encryption_context",
+            KeyId="key_id",
+            EncryptionAlgorithm="encryption_algorithm",
+        ),
+    )
+
+
+def _re_encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
+    return ks.re_encrypt(
+        r["CiphertextBlob"],
+        r["DestinationKeyId"],
+        **_kwargs(
+            r,
+            SourceEncryptionContext="source_encryption_context",
+            DestinationEncryptionContext="destination_encryption_context",
+            SourceKeyId="source_key_id",
+            SourceEncryptionAlgorithm="source_encryption_algorithm",
+            DestinationEncryptionAlgorithm="destination_encryption_algorithm",
+        ),
+    )
+
+
+def _data_key_kwargs(r: Mapping[str, Any]) -> dict[str, Any]:
+    return _kwargs(
+        r,
+        KeySpec="key_spec",
+        NumberOfBytes="number_of_bytes",
+        EncryptionContext="encryption_context",
+    )
+
+
+# Operations that return no body (the AWS CLI prints nothing for them).
+
+
+def _create_alias(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.create_alias(r["AliasName"], r["TargetKeyId"])
+    return None
+
+
+def _update_alias(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.update_alias(r["AliasName"], r["TargetKeyId"])
+    return None
+
+
+def _delete_alias(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.delete_alias(r["AliasName"])
+    return None
+
+
+def _enable_key(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.enable_key(r["KeyId"])
+    return None
+
+
+def _disable_key(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.disable_key(r["KeyId"])
+    return None
+
+
+def _set_deletion_protection(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.set_deletion_protection(r["KeyId"], enabled=r["Enabled"])
+    return None
+
+
+def _tag_resource(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.tag_resource(r["KeyId"], _tag_map(r["Tags"]) or {})
+    return None
+
+
+def _untag_resource(ks: Keystore, r: dict[str, Any]) -> Result:
+    ks.untag_resource(r["KeyId"], r["TagKeys"])
+    return None
+
+
+def _schedule(ks: Keystore, r: dict[str, Any]) -> Result:
+    kw = _kwargs(r, PendingWindowInDays="pending_window_in_days")
+    return ks.schedule_key_deletion(r["KeyId"], **kw)
+
+
+# -- the table --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One ``kmskit kms`` operation: its AWS CLI name, API name, parameters and call."""
+
+    name: str
+    api: str
+    summary: str
+    params: tuple[AwsParam, ...]
+    call: Call
+    list_key: str = ""  # list operations: the member that holds the items
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "create-key",
+        "CreateKey",
+        "Create a KMS key and print its metadata (KeyMetadata).",
+        (
+            AwsParam("Policy", "string", "Key policy.", support="unsupported"),
+            AwsParam("Description", "string", "Description, 0-8192 characters."),
+            AwsParam(
+                "KeyUsage",
+                "string",
+                "ENCRYPT_DECRYPT (default), SIGN_VERIFY, GENERATE_VERIFY_MAC or KEY_AGREEMENT,"
+                " as the key spec allows.",
+            ),
+            AwsParam("CustomerMasterKeySpec", "string", "Old name of --key-spec."),
+            AwsParam(
+                "KeySpec",
+                "string",
+                "SYMMETRIC_DEFAULT (default; AES-256-GCM), SM4 (SM4-GCM), or an asymmetric or"
+                " HMAC spec (RSA_2048, ECC_NIST_P256, SM2, HMAC_256, ...). Alibaba names"
+                " (Aliyun_AES_256, Aliyun_SM4, EC_SM2, ...) are accepted.",
+            ),
+            AwsParam(
+                "Origin",
+                "string",
+                "AWS_KMS (default), or EXTERNAL for a key that awaits import.",
+                choices=("AWS_KMS", "EXTERNAL"),
+            ),
+            AwsParam("CustomKeyStoreId", "string", "Custom key store.", support="unsupported"),
+            AwsParam(
+                "BypassPolicyLockoutSafetyCheck", "boolean", "Key policy check.", support="ignored"
+            ),
+            _TAGS,
+            AwsParam("MultiRegion", "boolean", "Multi-Region key.", support="unsupported"),
+            AwsParam("XksKeyId", "string", "External key store key.", support="unsupported"),
+        ),
+        _create_key,
+    ),
+    Operation(
+        "describe-key",
+        "DescribeKey",
+        "Print a key's metadata (ARN, state, spec, usage, dates).",
+        (_key_id(), _GRANT_TOKENS),
+        lambda ks, r: ks.describe_key(r["KeyId"]),
+    ),
+    Operation(
+        "list-keys",
+        "ListKeys",
+        "List the keys in the keystore (KeyId and KeyArn).",
+        (
+            _LIMIT,
+            _MARKER,
+            AwsParam(
+                "ResourceOwners", "list", "Whose keys.", choices=("SELF",), support="unsupported"
+            ),
+        ),
+        lambda ks, r: ks.list_keys(**_page(r)),
+        list_key="Keys",
+    ),
+    Operation(
+        "create-alias",
+        "CreateAlias",
+        "Create an alias (alias/name) for a key. Prints nothing.",
+        (
+            AwsParam(
+                "AliasName", "string", "alias/ then [a-zA-Z0-9/_-]; not alias/aws/.", required=True
+            ),
+            AwsParam("TargetKeyId", "string", "The key: key ID or key ARN.", required=True),
+        ),
+        _create_alias,
+    ),
+    Operation(
+        "update-alias",
+        "UpdateAlias",
+        "Point an existing alias at another key. Prints nothing.",
+        (
+            AwsParam("AliasName", "string", "The alias (alias/name).", required=True),
+            AwsParam("TargetKeyId", "string", "The new key: key ID or key ARN.", required=True),
+        ),
+        _update_alias,
+    ),
+    Operation(
+        "delete-alias",
+        "DeleteAlias",
+        "Delete an alias (the key is untouched). Prints nothing.",
+        (AwsParam("AliasName", "string", "The alias (alias/name).", required=True),),
+        _delete_alias,
+    ),
+    Operation(
+        "list-aliases",
+        "ListAliases",
+        "List aliases, or only those of one key.",
+        (_key_id(f"Only this key's aliases: {_ID_HELP}", required=False), _LIMIT, _MARKER),
+        lambda ks, r: ks.list_aliases(**_kwargs(r, KeyId="key_id"), **_page(r)),
+        list_key="Aliases",
+    ),
+    Operation(
+        "enable-key",
+        "EnableKey",
+        "Enable a disabled key. Prints nothing.",
+        (_key_id(),),
+        _enable_key,
+    ),
+    Operation(
+        "disable-key",
+        "DisableKey",
+        "Disable a key: it stays, but no cryptographic operation may use it. Prints nothing.",
+        (_key_id(),),
+        _disable_key,
+    ),
+    Operation(
+        "schedule-key-deletion",
+        "ScheduleKeyDeletion",
+        "Schedule a key's deletion after 7-30 days (default 30); it is unusable meanwhile.",
+        (
+            _key_id("The key: key ID or key ARN."),
+            AwsParam(
+                "PendingWindowInDays", "integer", "Waiting period in days, 7-30 (default 30)."
+            ),
+        ),
+        _schedule,
+    ),
+    Operation(
+        "cancel-key-deletion",
+        "CancelKeyDeletion",
+        "Cancel a scheduled deletion; the key becomes Disabled (enable it to use it).",
+        (_key_id("The key: key ID or key ARN."),),
+        lambda ks, r: {"KeyId": ks.cancel_key_deletion(r["KeyId"])},
+    ),
+    Operation(
+        "set-deletion-protection",
+        "SetDeletionProtection",
+        "Turn Alibaba-style deletion protection on or off; while on, schedule-key-deletion"
+        " fails. Prints nothing. (Not an aws kms operation.)",
+        (
+            _key_id(),
+            AwsParam(
+                "Enabled",
+                "boolean",
+                "Protect the key from deletion (--enable) or stop protecting it (--disable).",
+                required=True,
+                flag="--enable",
+                off_flag="--disable",
+            ),
+        ),
+        _set_deletion_protection,
+    ),
+    Operation(
+        "tag-resource",
+        "TagResource",
+        "Add or overwrite tags on a key. Prints nothing.",
+        (_key_id(), replace(_TAGS, required=True)),
+        _tag_resource,
+    ),
+    Operation(
+        "untag-resource",
+        "UntagResource",
+        "Remove tags from a key. Prints nothing.",
+        (_key_id(), AwsParam("TagKeys", "list", "Tag keys to remove: k1 k2 ...", required=True)),
+        _untag_resource,
+    ),
+    Operation(
+        "list-resource-tags",
+        "ListResourceTags",
+        "List a key's tags.",
+        (_key_id("The key: key ID or key ARN."), _LIMIT, _MARKER),
+        lambda ks, r: ks.list_resource_tags(r["KeyId"], **_page(r)),
+        list_key="Tags",
+    ),
+    Operation(
+        "encrypt",
+        "Encrypt",
+        "Encrypt up to 4096 bytes under a key. CiphertextBlob is base64 in the output:"
+        " --query CiphertextBlob --output text | base64 -d > blob.",
+        (
+            _key_id(),
+            AwsParam("Plaintext", "blob", "The data: fileb://FILE, or base64.", required=True),
+            _CONTEXT,
+            _GRANT_TOKENS,
+            AwsParam(
+                "EncryptionAlgorithm", "string", "Default SYMMETRIC_DEFAULT.", choices=_ALGORITHMS
+            ),
+            _DRY_RUN,
+        ),
+        _encrypt,
+    ),
+    Operation(
+        "decrypt",
+        "Decrypt",
+        "Decrypt a ciphertext blob; the blob names its key. Plaintext is base64 in the output:"
+        " --query Plaintext --output text | base64 -d > data.",
+        (
+            AwsParam(
+                "CiphertextBlob", "blob", "The ciphertext: fileb://FILE, or base64.", required=True
+            ),
+            replace(_CONTEXT, help="The encryption context used to encrypt: JSON or k=v,k2=v2."),
+            _GRANT_TOKENS,
+            _key_id(f"Fail unless the blob is under this key: {_ID_HELP}", required=False),
+            AwsParam(
+                "EncryptionAlgorithm", "string", "Default SYMMETRIC_DEFAULT.", choices=_ALGORITHMS
+            ),
+            _RECIPIENT,
+            _DRY_RUN,
+            AwsParam("DryRunModifiers", "list", "Dry run modifiers.", support="unsupported"),
+        ),
+        _decrypt,
+    ),
+    Operation(
+        "re-encrypt",
+        "ReEncrypt",
+        "Decrypt and encrypt again under another key (or context), in one step.",
+        (
+            AwsParam(
+                "CiphertextBlob", "blob", "The ciphertext: fileb://FILE, or base64.", required=True
+            ),
+            AwsParam("SourceEncryptionContext", "map", "Context the blob was made with."),
+            AwsParam(
+                "SourceKeyId", "string", f"Fail unless the blob is under this key: {_ID_HELP}"
+            ),
+            AwsParam("DestinationKeyId", "string", f"The new key: {_ID_HELP}", required=True),
+            AwsParam("DestinationEncryptionContext", "map", "Context for the new ciphertext."),
+            AwsParam(
+                "SourceEncryptionAlgorithm",
+                "string",
+                "Default SYMMETRIC_DEFAULT.",
+                choices=_ALGORITHMS,
+            ),
+            AwsParam(
+                "DestinationEncryptionAlgorithm",
+                "string",
+                "Default SYMMETRIC_DEFAULT.",
+                choices=_ALGORITHMS,
+            ),
+            _GRANT_TOKENS,
+            _DRY_RUN,
+            AwsParam("DryRunModifiers", "list", "Dry run modifiers.", support="unsupported"),
+        ),
+        _re_encrypt,
+    ),
+    Operation(
+        "generate-data-key",
+        "GenerateDataKey",
+        "Make a data key: Plaintext (use it, then forget it) and CiphertextBlob (store it),"
+        " both base64.",
+        (_key_id(), _CONTEXT, _DATA_KEY_BYTES, _DATA_KEY_SPEC, _GRANT_TOKENS, _RECIPIENT, _DRY_RUN),
+        lambda ks, r: ks.generate_data_key(r["KeyId"], **_data_key_kwargs(r)),
+    ),
+    Operation(
+        "generate-data-key-without-plaintext",
+        "GenerateDataKeyWithoutPlaintext",
+        "Make a data key and print only its CiphertextBlob (decrypt it when needed).",
+        (_key_id(), _CONTEXT, _DATA_KEY_SPEC, _DATA_KEY_BYTES, _GRANT_TOKENS, _DRY_RUN),
+        lambda ks, r: ks.generate_data_key_without_plaintext(r["KeyId"], **_data_key_kwargs(r)),
+    ),
+    Operation(
+        "generate-random",
+        "GenerateRandom",
+        "Print random bytes (Plaintext, base64).",
+        (
+            AwsParam("NumberOfBytes", "integer", "How many bytes, 1-1024."),
+            AwsParam("CustomKeyStoreId", "string", "Custom key store.", support="unsupported"),
+            _RECIPIENT,
+        ),
+        lambda ks, r: ks.generate_random(r.get("NumberOfBytes")),
+    ),
+)
+
+
+# -- the group ----------------------------------------------------------------------------
+
+
+@click.group()
+@HOME_OPTION
+@click.pass_context
+def kms(ctx: click.Context, home: str | None) -> None:
+    """The aws kms operations on the local keystore, with the same flags and JSON.
+
+    Replace `aws kms` with `kmskit kms` in a script. Blob arguments are base64 or
+    fileb://FILE; --encryption-context takes JSON or k=v,k2=v2; --query and
+    --output json|text work as in the AWS CLI. `kmskit kms OPERATION --help` lists an
+    operation's flags; beside each operation below is the KMS API it calls.
+    """
+    ctx.meta["kmskit.home"] = home
+
+
+def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) -> None:
+    from cli._aws_output import emit, emit_pages, paginate
+
+    _refuse_unsupported(operation, request)
+    home = options.home or click.get_current_context().meta.get("kmskit.home")
+    with open_home(home) as ks:
+        if operation.list_key and options.paginate:
+
+            def fetch(limit: int | None, marker: str | None) -> Mapping[str, Any]:
+                return _response(operation.call(ks, {**request, "Limit": limit, "Marker": marker}))
+
+            pages, token = paginate(fetch, operation.list_key, options)
+            emit_pages(pages, operation.list_key, token, options)
+            return
+        result = operation.call(ks, request)
+        try:
+            emit(_response(result), options)
+        finally:
+            wipe = getattr(result, "wipe", None)
+            if callable(wipe):  # results holding plaintext: clear our copy
+                wipe()
+
+
+def _response(result: Result) -> dict[str, Any]:
+    if result is None:
+        return {}
+    if isinstance(result, Mapping):
+        return dict(result)
+    return result.to_response()
+
+
+def _refuse_unsupported(operation: Operation, request: Mapping[str, Any]) -> None:
+    for param in operation.params:
+        if param.member not in request:
+            continue
+        if param.support == "unsupported" and request[param.member] != _HARMLESS.get(
+            param.member, ()
+        ):
+            from offline.errors import UnsupportedOperationException
+
+            raise UnsupportedOperationException(
+                f"{param.cli_flag} is not supported by the local keystore ({operation.api})"
+            )
+
+
+def _command(operation: Operation) -> AwsCommand:
+    return AwsCommand(
+        operation.name,
+        params=operation.params,
+        callback=functools.partial(_run, operation),
+        help=operation.summary,
+        paginated=bool(operation.list_key),
+        api_name=operation.api,
+    )
+
+
+for _operation in OPERATIONS:
+    kms.add_command(_command(_operation))

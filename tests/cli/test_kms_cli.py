@@ -1,0 +1,468 @@
+"""``kmskit kms`` in-process: every operation, its output shapes, and its errors.
+
+Each test gets its own home (``--home``). Commands run through ``cli.main.main``, so exit
+codes and the one-line errors are exactly what a user sees. The flows across separate
+processes are in test_kms_processes.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.kms import OPERATIONS
+from tests.cli._runner import Outcome, assert_one_line_error, kmskit, ok
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+ARN = re.compile(r"^arn:aws:kms:us-east-1:111122223333:key/[0-9a-f-]{36}$")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+class Kms:
+    """``kms("encrypt", ...)`` runs ``kmskit kms encrypt --home HOME ...``."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def __call__(self, operation: str, *args: object, stdin: bytes | None = None) -> Outcome:
+        return kmskit(
+            "kms",
+            operation,
+            "--home",
+            self.home,
+            *args,
+            stdin=stdin,
+            env={"KMSKIT_PASSPHRASE": None, "KMSKIT_HOME": None, "AWS_DEFAULT_OUTPUT": None},
+        )
+
+    def json(self, operation: str, *args: object) -> Any:
+        return ok(self(operation, *args)).json()
+
+    def key(self, *args: object) -> str:
+        key_id: str = self.json("create-key", *args)["KeyMetadata"]["KeyId"]
+        return key_id
+
+
+@pytest.fixture
+def kms(home: Path) -> Kms:
+    return Kms(home)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# -- keys and metadata -------------------------------------------------------------------
+
+
+def test_create_and_describe_key(kms: Kms) -> None:
+    created = kms.json("create-key", "--description", "app key")
+    meta = created["KeyMetadata"]
+    assert UUID.match(meta["KeyId"]) and ARN.match(meta["Arn"])
+    assert meta["Arn"].endswith(meta["KeyId"])
+    assert {k: meta[k] for k in ("Enabled", "KeyState", "KeySpec", "KeyUsage", "Description")} == {
+        "Enabled": True,
+        "KeyState": "Enabled",
+        "KeySpec": "SYMMETRIC_DEFAULT",
+        "KeyUsage": "ENCRYPT_DECRYPT",
+        "Description": "app key",
+    }
+    assert kms.json("describe-key", "--key-id", meta["Arn"]) == created
+    listed = kms.json("list-keys")
+    assert listed == {"Keys": [{"KeyId": meta["KeyId"], "KeyArn": meta["Arn"]}]}
+
+
+def test_json_output_is_aws_cli_json(kms: Kms) -> None:
+    """Indented by 4, a trailing newline; operations without a response print nothing."""
+    result = ok(kms("create-key"))
+    assert result.out.startswith('{\n    "KeyMetadata": {\n        "AWSAccountId"')
+    assert result.out.endswith("}\n")
+    key_id = result.json()["KeyMetadata"]["KeyId"]
+    assert ok(kms("create-alias", "--alias-name", "alias/a", "--target-key-id", key_id)).out == ""
+
+
+def test_query_and_text_output(kms: Kms) -> None:
+    key_id = kms.key("--description", "x")
+    text = ok(
+        kms("describe-key", "--key-id", key_id, "--query", "KeyMetadata.KeyId", "--output", "text")
+    )
+    assert text.out == key_id + "\n"
+    as_json = ok(kms("describe-key", "--key-id", key_id, "--query", "KeyMetadata.[KeyId,Enabled]"))
+    assert as_json.json() == [key_id, True]
+    missing = ok(kms("describe-key", "--key-id", key_id, "--query", "Nope", "--output", "text"))
+    assert missing.out == "None\n"
+    keys = ok(kms("list-keys", "--output", "text"))
+    assert keys.out.startswith("KEYS\tarn:aws:kms:") and keys.out.endswith(f"\t{key_id}\n")
+
+
+def test_sm4_and_alibaba_spec_names(kms: Kms) -> None:
+    sm4 = kms.json("create-key", "--key-spec", "Aliyun_SM4")["KeyMetadata"]
+    assert sm4["KeySpec"] == "SM4"
+    data_key = kms.json("generate-data-key", "--key-id", sm4["KeyId"])  # 16 bytes by default
+    assert len(base64.b64decode(data_key["Plaintext"])) == 16
+
+
+# -- aliases ------------------------------------------------------------------------------
+
+
+def test_alias_lifecycle(kms: Kms) -> None:
+    first, second = kms.key(), kms.key()
+    ok(kms("create-alias", "--alias-name", "alias/app", "--target-key-id", first))
+    aliases = kms.json("list-aliases")["Aliases"]
+    assert [(a["AliasName"], a["TargetKeyId"]) for a in aliases] == [("alias/app", first)]
+    assert aliases[0]["AliasArn"] == "arn:aws:kms:us-east-1:111122223333:alias/app"
+    assert kms.json("describe-key", "--key-id", "alias/app")["KeyMetadata"]["KeyId"] == first
+
+    again = kms("create-alias", "--alias-name", "alias/app", "--target-key-id", second)
+    assert_one_line_error(again, 1, "AlreadyExistsException")
+
+    ok(kms("update-alias", "--alias-name", "alias/app", "--target-key-id", second))
+    assert kms.json("list-aliases", "--key-id", second)["Aliases"][0]["AliasName"] == "alias/app"
+    assert kms.json("list-aliases", "--key-id", first) == {"Aliases": []}
+
+    ok(kms("delete-alias", "--alias-name", "alias/app"))
+    assert_one_line_error(kms("describe-key", "--key-id", "alias/app"), 1, "NotFoundException")
+    reserved = kms("create-alias", "--alias-name", "alias/aws/x", "--target-key-id", first)
+    assert_one_line_error(reserved, 2, "InvalidAliasNameException")
+
+
+# -- tags ---------------------------------------------------------------------------------
+
+
+def test_tags(kms: Kms) -> None:
+    key_id = kms.key("--tags", "TagKey=env,TagValue=prod", "TagKey=team,TagValue=blue")
+    ok(kms("tag-resource", "--key-id", key_id, "--tags", '[{"TagKey": "cost", "TagValue": "42"}]'))
+    tags = kms.json("list-resource-tags", "--key-id", key_id)["Tags"]
+    assert sorted((t["TagKey"], t["TagValue"]) for t in tags) == [
+        ("cost", "42"),
+        ("env", "prod"),
+        ("team", "blue"),
+    ]
+    ok(kms("untag-resource", "--key-id", key_id, "--tag-keys", "env", "team"))
+    assert kms.json("list-resource-tags", "--key-id", key_id)["Tags"] == [
+        {"TagKey": "cost", "TagValue": "42"}
+    ]
+    reserved = kms("tag-resource", "--key-id", key_id, "--tags", "TagKey=aws:x,TagValue=y")
+    assert_one_line_error(reserved, 2, "TagException")
+    twice = kms(
+        "tag-resource", "--key-id", key_id, "--tags", "TagKey=a,TagValue=1", "TagKey=a,TagValue=2"
+    )
+    assert_one_line_error(twice, 2, "TagException")
+
+
+# -- cryptographic operations ---------------------------------------------------------------
+
+
+def test_encrypt_decrypt_with_files_and_contexts(kms: Kms, work: Path) -> None:
+    key_id = kms.key()
+    secret = bytes(range(256)) * 4
+    (work / "plain.bin").write_bytes(secret)
+    encrypted = kms.json(
+        "encrypt",
+        "--key-id",
+        key_id,
+        "--plaintext",
+        "fileb://plain.bin",
+        "--encryption-context",
+        "purpose=test,dept=it",
+    )
+    assert set(encrypted) == {"CiphertextBlob", "KeyId", "EncryptionAlgorithm"}
+    assert ARN.match(encrypted["KeyId"]) and encrypted["EncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
+    (work / "blob.bin").write_bytes(base64.b64decode(encrypted["CiphertextBlob"]))
+
+    decrypted = kms.json(
+        "decrypt",
+        "--ciphertext-blob",
+        "fileb://blob.bin",
+        "--encryption-context",
+        '{"dept": "it", "purpose": "test"}',  # order does not matter
+    )
+    assert base64.b64decode(decrypted["Plaintext"]) == secret
+    assert decrypted["KeyId"] == encrypted["KeyId"]
+    # The bare-string form is base64, as in AWS CLI v2.
+    again = kms.json(
+        "decrypt",
+        "--ciphertext-blob",
+        encrypted["CiphertextBlob"],
+        "--encryption-context",
+        "purpose=test,dept=it",
+        "--key-id",
+        key_id,
+    )
+    assert again["Plaintext"] == decrypted["Plaintext"]
+
+    for context in (
+        [],
+        ["--encryption-context", "purpose=test"],
+        ["--encryption-context", "purpose=Test,dept=it"],
+    ):
+        wrong = kms("decrypt", "--ciphertext-blob", "fileb://blob.bin", *context)
+        assert_one_line_error(wrong, 1, "InvalidCiphertextException")
+    other = kms.key()
+    wrong_key = kms(
+        "decrypt",
+        "--ciphertext-blob",
+        "fileb://blob.bin",
+        "--key-id",
+        other,
+        "--encryption-context",
+        "purpose=test,dept=it",
+    )
+    assert_one_line_error(wrong_key, 1, "IncorrectKeyException")
+
+
+def test_plaintext_limits(kms: Kms, work: Path) -> None:
+    key_id = kms.key()
+    (work / "big").write_bytes(b"x" * 4097)
+    assert_one_line_error(
+        kms("encrypt", "--key-id", key_id, "--plaintext", "fileb://big"), 2, "ValidationException"
+    )
+    assert_one_line_error(
+        kms("encrypt", "--key-id", key_id, "--plaintext", ""), 2, "ValidationException"
+    )
+    bad = kms("encrypt", "--key-id", key_id, "--plaintext", "hello world")
+    assert_one_line_error(bad, 2, "UsageError")
+    assert "Invalid base64" in bad.stderr and "fileb://" in bad.stderr
+
+
+def test_raw_in_base64_out(kms: Kms) -> None:
+    key_id = kms.key()
+    blob = kms.json(
+        "encrypt",
+        "--key-id",
+        key_id,
+        "--plaintext",
+        "hello",
+        "--cli-binary-format",
+        "raw-in-base64-out",
+    )
+    plain = ok(
+        kms(
+            "decrypt",
+            "--ciphertext-blob",
+            blob["CiphertextBlob"],
+            "--query",
+            "Plaintext",
+            "--output",
+            "text",
+        )
+    )
+    assert base64.b64decode(plain.out) == b"hello"
+
+
+def test_data_keys(kms: Kms, work: Path) -> None:
+    key_id = kms.key()
+    ok(kms("create-alias", "--alias-name", "alias/dk", "--target-key-id", key_id))
+    full = kms.json(
+        "generate-data-key",
+        "--key-id",
+        "alias/dk",
+        "--key-spec",
+        "AES_256",
+        "--encryption-context",
+        "app=x",
+    )
+    assert set(full) == {"CiphertextBlob", "Plaintext", "KeyId", "KeyMaterialId"}
+    assert len(base64.b64decode(full["Plaintext"])) == 32
+    opened = kms.json(
+        "decrypt", "--ciphertext-blob", full["CiphertextBlob"], "--encryption-context", "app=x"
+    )
+    assert opened["Plaintext"] == full["Plaintext"]
+
+    bare = kms.json(
+        "generate-data-key-without-plaintext", "--key-id", key_id, "--number-of-bytes", "64"
+    )
+    assert set(bare) == {"CiphertextBlob", "KeyId", "KeyMaterialId"}
+    assert (
+        len(
+            base64.b64decode(
+                kms.json("decrypt", "--ciphertext-blob", bare["CiphertextBlob"])["Plaintext"]
+            )
+        )
+        == 64
+    )
+    short = kms.json("generate-data-key", "--key-id", key_id, "--key-spec", "AES_128")
+    assert len(base64.b64decode(short["Plaintext"])) == 16
+
+    neither = kms("generate-data-key", "--key-id", key_id)
+    assert_one_line_error(neither, 2, "ValidationException")
+    both = kms(
+        "generate-data-key", "--key-id", key_id, "--key-spec", "AES_256", "--number-of-bytes", "32"
+    )
+    assert_one_line_error(both, 2, "ValidationException")
+
+
+def test_generate_random(kms: Kms) -> None:
+    out = kms.json("generate-random", "--number-of-bytes", "48")
+    assert set(out) == {"Plaintext"} and len(base64.b64decode(out["Plaintext"])) == 48
+    for n in ("0", "1025"):
+        assert_one_line_error(
+            kms("generate-random", "--number-of-bytes", n), 2, "ValidationException"
+        )
+
+
+def test_re_encrypt(kms: Kms) -> None:
+    source, destination = kms.key(), kms.key()
+    blob = kms.json(
+        "encrypt", "--key-id", source, "--plaintext", b64(b"move me"), "--encryption-context", "a=1"
+    )
+    moved = kms.json(
+        "re-encrypt",
+        "--ciphertext-blob",
+        blob["CiphertextBlob"],
+        "--source-encryption-context",
+        "a=1",
+        "--destination-key-id",
+        destination,
+        "--destination-encryption-context",
+        "b=2",
+    )
+    assert moved["SourceKeyId"].endswith(source) and moved["KeyId"].endswith(destination)
+    plain = kms.json(
+        "decrypt", "--ciphertext-blob", moved["CiphertextBlob"], "--encryption-context", "b=2"
+    )
+    assert base64.b64decode(plain["Plaintext"]) == b"move me"
+    lost = kms(
+        "re-encrypt",
+        "--ciphertext-blob",
+        blob["CiphertextBlob"],
+        "--destination-key-id",
+        destination,
+    )
+    assert_one_line_error(lost, 1, "InvalidCiphertextException")
+
+
+# -- key states ---------------------------------------------------------------------------
+
+
+def test_states_and_deletion(kms: Kms) -> None:
+    key_id = kms.key()
+    plaintext = ["--plaintext", b64(b"x")]
+    ok(kms("disable-key", "--key-id", key_id))
+    assert kms.json("describe-key", "--key-id", key_id)["KeyMetadata"]["KeyState"] == "Disabled"
+    assert_one_line_error(kms("encrypt", "--key-id", key_id, *plaintext), 1, "DisabledException")
+    ok(kms("enable-key", "--key-id", key_id))
+
+    scheduled = kms.json(
+        "schedule-key-deletion", "--key-id", key_id, "--pending-window-in-days", "7"
+    )
+    assert set(scheduled) == {"KeyId", "DeletionDate", "KeyState", "PendingWindowInDays"}
+    assert (scheduled["KeyState"], scheduled["PendingWindowInDays"]) == ("PendingDeletion", 7)
+    assert_one_line_error(
+        kms("encrypt", "--key-id", key_id, *plaintext), 1, "KMSInvalidStateException"
+    )
+    short = kms("schedule-key-deletion", "--key-id", kms.key(), "--pending-window-in-days", "6")
+    assert_one_line_error(short, 2, "ValidationException")
+
+    cancelled = kms.json("cancel-key-deletion", "--key-id", key_id)
+    assert cancelled == {"KeyId": scheduled["KeyId"]}
+    assert_one_line_error(kms("encrypt", "--key-id", key_id, *plaintext), 1, "DisabledException")
+    ok(kms("enable-key", "--key-id", key_id))
+    ok(kms("encrypt", "--key-id", key_id, *plaintext))
+
+
+def test_deletion_protection(kms: Kms) -> None:
+    key_id = kms.key()
+    ok(kms("set-deletion-protection", "--key-id", key_id, "--enable"))
+    meta = kms.json("describe-key", "--key-id", key_id)["KeyMetadata"]
+    assert meta["DeletionProtection"] == "Enabled"
+    refused = kms("schedule-key-deletion", "--key-id", key_id)
+    assert refused.code != 0 and len(refused.stderr.splitlines()) == 1
+    ok(kms("set-deletion-protection", "--key-id", key_id, "--disable"))
+    ok(kms("schedule-key-deletion", "--key-id", key_id))
+    missing = kms("set-deletion-protection", "--key-id", key_id)
+    assert_one_line_error(missing, 2, "UsageError")
+    assert "--enable" in missing.stderr
+
+
+# -- paging ---------------------------------------------------------------------------------
+
+
+def test_list_keys_paging(kms: Kms) -> None:
+    keys = sorted(kms.key() for _ in range(5))
+    listed = kms.json("list-keys", "--page-size", "2")
+    assert sorted(k["KeyId"] for k in listed["Keys"]) == keys and set(listed) == {"Keys"}
+
+    first = kms.json("list-keys", "--max-items", "3", "--page-size", "2")
+    assert len(first["Keys"]) == 3 and "NextToken" in first
+    rest = kms.json("list-keys", "--starting-token", first["NextToken"])
+    assert sorted(k["KeyId"] for k in first["Keys"] + rest["Keys"]) == keys
+    assert "NextToken" not in rest
+
+    page = kms.json("list-keys", "--limit", "2")
+    assert len(page["Keys"]) == 2 and page["Truncated"] is True
+    after = kms.json("list-keys", "--limit", "10", "--marker", page["NextMarker"])
+    assert after["Truncated"] is False and len(after["Keys"]) == 3
+
+    text = ok(kms("list-keys", "--page-size", "2", "--query", "Keys[].KeyId", "--output", "text"))
+    assert [line.count("\t") for line in text.out.splitlines()] == [1, 1, 0]  # one line a page
+    bad = kms("list-keys", "--marker", "not-a-marker")
+    assert bad.code == 2 and len(bad.stderr.splitlines()) == 1
+
+
+# -- refusals and usage errors ----------------------------------------------------------------
+
+
+def test_unsupported_parameters_are_refused_not_dropped(kms: Kms, work: Path) -> None:
+    (work / "policy.json").write_text('{"Version": "2012-10-17", "Statement": []}')
+    refused = kms("create-key", "--policy", "file://policy.json")
+    assert "--policy" in assert_one_line_error(refused, 2, "UnsupportedOperationException")
+    assert_one_line_error(kms("create-key", "--multi-region"), 2, "UnsupportedOperationException")
+    # Harmless values and grant tokens are accepted.
+    key_id = kms.key("--no-multi-region", "--bypass-policy-lockout-safety-check")
+    ok(kms("describe-key", "--key-id", key_id, "--grant-tokens", "t1", "t2"))
+
+
+def test_a_refused_request_changes_nothing(kms: Kms) -> None:
+    """Usage errors happen before the keystore is even opened."""
+    result = kms("create-key", "--description", "x", "--bogus")
+    assert_one_line_error(result, 2, "UsageError")
+    assert not kms.home.exists()
+    result = kms("create-key", "--query", "[")
+    assert_one_line_error(result, 2, "UsageError")
+    assert not kms.home.exists()
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
+def test_help_explains_every_flag(operation: Any) -> None:
+    result = ok(kmskit("kms", operation.name, "--help"))
+    assert result.out.startswith(f"Usage: kmskit kms {operation.name} ")
+    for param in operation.params:
+        assert param.cli_flag in result.out
+    assert "--query" in result.out and "--output" in result.out
+
+
+def test_group_home_option_and_env(home: Path, tmp_path: Path) -> None:
+    env = {"KMSKIT_PASSPHRASE": None, "KMSKIT_HOME": str(home)}
+    key_id = ok(kmskit("kms", "create-key", env=env)).json()["KeyMetadata"]["KeyId"]
+    via_group = ok(
+        kmskit("kms", "--home", home, "describe-key", "--key-id", key_id, env={"KMSKIT_HOME": None})
+    )
+    assert via_group.json()["KeyMetadata"]["KeyId"] == key_id
+    elsewhere = kmskit(
+        "kms", "describe-key", "--key-id", key_id, "--home", tmp_path / "other", env=env
+    )
+    assert_one_line_error(elsewhere, 1, "NotFoundException")
+
+
+def test_passphrase_home_without_a_passphrase(home: Path) -> None:
+    env = {"KMSKIT_HOME": str(home), "KMSKIT_PASSPHRASE": "correct horse"}
+    ok(kmskit("init", env=env))
+    key_id = ok(kmskit("kms", "create-key", env=env)).json()["KeyMetadata"]["KeyId"]
+    none = kmskit("kms", "describe-key", "--key-id", key_id, env={**env, "KMSKIT_PASSPHRASE": None})
+    message = assert_one_line_error(none, 2, "PassphraseRequiredError")
+    assert "KMSKIT_PASSPHRASE" in message and str(home) in message
+    wrong = kmskit(
+        "kms", "describe-key", "--key-id", key_id, env={**env, "KMSKIT_PASSPHRASE": "nope"}
+    )
+    assert_one_line_error(wrong, 1, "IncorrectPassphraseError")
+    assert json.loads(ok(kmskit("kms", "list-keys", env=env)).out)["Keys"][0]["KeyId"] == key_id
