@@ -8,8 +8,11 @@ are read the way AWS CLI v2 reads them:
 - ``file://PATH`` is replaced by the file's text, ``fileb://PATH`` by its bytes;
 - a blob given as a string is base64 (v2's ``cli_binary_format = base64``), unless
   ``--cli-binary-format raw-in-base64-out`` makes it raw UTF-8 as in v1;
+- a timestamp is epoch seconds or ISO 8601, UTC when it names no offset (botocore's
+  ``parse_to_aware_datetime``), and becomes an aware :class:`~datetime.datetime`;
 - a map or structure is JSON when it starts with ``{`` or ``[``, otherwise shorthand
-  (``k=v,k2=v2``; ``TagKey=a,TagValue=b``), with the AWS CLI's shorthand grammar.
+  (``k=v,k2=v2``; ``TagKey=a,TagValue=b``), with the AWS CLI's shorthand grammar
+  (:mod:`cli._aws_shorthand`).
 
 Nothing here knows about the keystore: :class:`AwsCommand` turns argv into a request dict
 keyed by the API member names, plus the global options (``--output``, ``--query`` …).
@@ -25,13 +28,17 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import click
 
-from cli._files import MAX_BLOB
+from cli._aws_shorthand import ShorthandError, parse_shorthand
+from cli._files import load_paramfile
 
-Kind = Literal["string", "integer", "boolean", "blob", "map", "structure", "list", "structures"]
+Kind = Literal[
+    "string", "integer", "boolean", "blob", "timestamp", "map", "structure", "list", "structures"
+]
 Support = Literal["yes", "ignored", "unsupported"]
 
 
@@ -169,6 +176,7 @@ class AwsCommand(click.Command):
         help: str,
         paginated: bool = False,
         api_name: str = "",
+        outputs: Sequence[str] = ("json", "text"),
     ) -> None:
         super().__init__(
             name, callback=callback, help=help, short_help=api_name, add_help_option=False
@@ -176,6 +184,7 @@ class AwsCommand(click.Command):
         self.aws_params = tuple(params)
         self.paginated = paginated
         self.api_name = api_name
+        self.outputs = tuple(outputs)  # what --output takes; the first is the default
 
     # -- parsing -------------------------------------------------------------------------
 
@@ -223,9 +232,15 @@ class AwsCommand(click.Command):
             rows.append((spec, text))
         with formatter.section("Options"):
             formatter.write_dl(rows)
-        shown = [g for g in _GLOBALS if (self.paginated or not g.paging) and g.dest]
+        shown = [
+            g
+            for g in _GLOBALS
+            if (self.paginated or not g.paging)
+            and g.dest
+            and not (g.flag == "--query" and self.outputs == ("pem",))
+        ]
         with formatter.section("Global options"):
-            rows = [(f"{g.flag} {g.metavar}" if g.takes_value else g.flag, g.help) for g in shown]
+            rows = [_global_row(g, self.outputs) for g in shown]
             rows.append(("-h, --help", "Show this message and exit."))
             formatter.write_dl(rows)
         formatter.write_paragraph()
@@ -237,10 +252,21 @@ class AwsCommand(click.Command):
         )
 
 
+def _global_row(g: _Global, outputs: tuple[str, ...]) -> tuple[str, str]:
+    if g.flag == "--output" and outputs != _OUTPUTS:  # an operation that prints PEM
+        if outputs == ("pem",):
+            text = "pem, the only format: the PEM text."
+        else:
+            text = f"{outputs[0]} (default), {' or '.join(outputs[1:])}; pem: PEM, not JSON."
+        return (f"--output {'|'.join(outputs)}", text)
+    return (f"{g.flag} {g.metavar}" if g.takes_value else g.flag, g.help)
+
+
 def _metavar(p: AwsParam) -> str:
     return {
         "integer": "<integer>",
         "blob": "<blob>",
+        "timestamp": "<timestamp>",
         "map": "<map>",
         "structure": "<structure>",
         "list": "<value> [<value> ...]",
@@ -326,12 +352,15 @@ def _global_options(
     chosen: Mapping[str, str | bool],
     request: Mapping[str, Any],
 ) -> GlobalOptions:
-    output = str(chosen.get("output", _default_output()))
-    if output not in _OUTPUTS:
+    output = str(chosen.get("output", _default_output(command.outputs)))
+    if output not in command.outputs:
+        allowed = " or ".join(command.outputs)
         raise click.BadParameter(
-            f"{output!r} is not supported; use json or text", param_hint="--output", ctx=ctx
+            f"{output!r} is not supported; use {allowed}", param_hint="--output", ctx=ctx
         )
     query = None
+    if "query" in chosen and output == "pem":
+        raise click.UsageError("--query cannot be used with --output pem", ctx=ctx)
     if "query" in chosen:
         from cli._aws_output import compile_query
 
@@ -368,10 +397,12 @@ def kebab_dest(dest: str) -> str:
     return dest.replace("_", "-")
 
 
-def _default_output() -> str:
-    """``AWS_DEFAULT_OUTPUT`` is honoured when it names a format kmskit prints."""
+def _default_output(outputs: Sequence[str]) -> str:
+    """``AWS_DEFAULT_OUTPUT`` is honoured when it names a format the command prints."""
     env = os.environ.get("AWS_DEFAULT_OUTPUT", "json")
-    return env if env in _OUTPUTS else "json"
+    if env not in _OUTPUTS:
+        env = "json"
+    return env if env in outputs else outputs[0]
 
 
 # -- values -------------------------------------------------------------------------------
@@ -399,38 +430,13 @@ def convert(param: AwsParam, values: Sequence[str], *, raw_blobs: bool = False) 
     text = _text(value, hint)
     if param.kind == "integer":
         return _integer(text, hint)
+    if param.kind == "timestamp":
+        return parse_timestamp(text, hint)
     if param.kind in ("map", "structure"):
         looks_json = text.strip().startswith(("{", "["))
         parsed = _json(text, hint) if looks_json else _shorthand(text, hint)
         return _check_json(param, parsed, hint)
     return text
-
-
-def load_paramfile(value: str, hint: str) -> str | bytes:
-    """``file://PATH`` → text, ``fileb://PATH`` → bytes, anything else unchanged."""
-    for prefix, binary in (("fileb://", True), ("file://", False)):
-        if value.startswith(prefix):
-            path = os.path.expandvars(os.path.expanduser(value[len(prefix) :]))
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read(MAX_BLOB + 1)
-            except OSError as exc:
-                raise click.BadParameter(
-                    f"Unable to load paramfile {value}: {exc.strerror}", param_hint=hint
-                ) from None
-            if len(data) > MAX_BLOB:
-                raise click.BadParameter(f"{path} is larger than {MAX_BLOB} bytes", param_hint=hint)
-            if binary:
-                return data
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise click.BadParameter(
-                    f"Unable to load paramfile ({path}), text contents could not be decoded;"
-                    " for a binary file use fileb://",
-                    param_hint=hint,
-                ) from None
-    return value
 
 
 def decode_base64(text: str, hint: str) -> bytes:
@@ -454,6 +460,30 @@ def _text(value: str | bytes, hint: str) -> str:
         return value.decode("utf-8")
     except UnicodeDecodeError:
         raise click.BadParameter("the file is not UTF-8 text", param_hint=hint) from None
+
+
+_EPOCH = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_timestamp(text: str, hint: str) -> datetime:
+    """Epoch seconds (``1767225600``, ``1767225600.5``) or ISO 8601 (``2026-12-31``,
+    ``2026-12-31T12:00:00Z``, ``…+08:00``) → an aware datetime; no offset means UTC.
+
+    Raises click.BadParameter for anything else.
+    """
+    value = text.strip()
+    try:
+        if _EPOCH.match(value):
+            return datetime.fromtimestamp(float(value), UTC)
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError, OSError):
+        parsed = None
+    if parsed is None:
+        raise click.BadParameter(
+            f"invalid timestamp {text!r}: use ISO 8601 (2026-12-31T00:00:00Z) or epoch seconds",
+            param_hint=hint,
+        )
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def _integer(text: str, hint: str) -> int:
@@ -531,11 +561,12 @@ def _check_structure(param: AwsParam, value: Any, hint: str) -> dict[str, Any]:
     return value
 
 
-_JSON_TYPES: dict[str, type] = {
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "integer": int,
     "boolean": bool,
     "blob": str,  # base64, or raw text with --cli-binary-format raw-in-base64-out
+    "timestamp": (str, int, float),
     "map": dict,
     "structure": dict,
     "list": list,
@@ -566,216 +597,9 @@ def _input_json(
             raise click.BadParameter(f"wrong type {type(value).__name__}", param_hint=where)
         if isinstance(value, str) and param.kind == "blob":
             value = value.encode("utf-8") if raw_blobs else decode_base64(value, where)
+        elif param.kind == "timestamp":
+            value = parse_timestamp(str(value), where)
         else:
             value = _check_json(param, value, where)
         request[member] = value
     return request
-
-
-# -- shorthand ----------------------------------------------------------------------------
-
-
-class ShorthandError(ValueError):
-    """The text is not valid shorthand; the message shows where."""
-
-
-# The AWS CLI shorthand grammar's character classes (awscli/shorthand.py), written as what
-# each position may NOT hold; like there, nothing beyond the Basic Multilingual Plane. A first
-# value may contain "=" ("a=b=c" → {"a": "b=c"}); a later csv value may not, which is how
-# "a=b,c=d" (two keys) is told from "a=b,c" (a list). An escaped comma is allowed anywhere.
-_ASTRAL = "\U00010000-\U0010ffff"
-_ESCAPED_COMMA = r"\\,"
-_START = r"[^\x00-\x20\"',=\[{" + _ASTRAL + "]"
-_FIRST_FOLLOW = r"[^\x00-\x08\x0e-\x1b\"',\]}" + _ASTRAL + "]"
-_SECOND_FOLLOW = r"[^\x00-\x08\x0e-\x1b\"',=" + _ASTRAL + "]"
-_FIRST_WORD = re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_FIRST_FOLLOW})*")
-_SECOND_WORD = re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_SECOND_FOLLOW})*")
-_QUOTED = {"'": re.compile(r"'(?:\\'|[^'])*'"), '"': re.compile(r'"(?:\\"|[^"])*"')}
-_KEY = re.compile(r"[A-Za-z0-9_.#/:-]*")
-
-
-@dataclass
-class _Scanner:
-    text: str
-    pos: int = 0
-
-    def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def eof(self) -> bool:
-        return self.pos >= len(self.text)
-
-    def skip_space(self) -> None:
-        while not self.eof() and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def error(self, expected: str) -> ShorthandError:
-        actual = "EOF" if self.eof() else self.text[self.pos]
-        return ShorthandError(
-            f"Expected: '{expected}', received: '{actual}' for input: {self.text}"
-            f" (at character {self.pos + 1})"
-        )
-
-    def expect(self, ch: str, *, space: bool = False) -> None:
-        if space:
-            self.skip_space()
-        if self.peek() != ch:
-            raise self.error(ch)
-        self.pos += 1
-        if space:
-            self.skip_space()
-
-    def word(self, pattern: re.Pattern[str]) -> str | None:
-        """A bare value (escaped commas undone, trailing space dropped), or None."""
-        found = pattern.match(self.text, self.pos)
-        if found is None:
-            return None
-        self.pos = found.end()
-        return found.group().replace("\\,", ",").rstrip()
-
-    def quoted(self) -> str | None:
-        """A quoted value with its escapes undone, or None if the quote is unterminated."""
-        quote = self.peek()
-        found = _QUOTED[quote].match(self.text, self.pos)
-        if found is None:
-            return None
-        self.pos = found.end()
-        return found.group()[1:-1].replace("\\" + quote, quote).replace("\\\\", "\\")
-
-    def key(self) -> str:
-        found = _KEY.match(self.text, self.pos)
-        assert found is not None  # the pattern matches the empty string
-        self.pos = found.end()
-        return found.group()
-
-
-def parse_shorthand(text: str) -> dict[str, Any]:
-    """Parse AWS CLI shorthand: ``a=b,c=d`` → ``{"a": "b", "c": "d"}``.
-
-    ``a=b,c`` gives a list (``{"a": ["b", "c"]}``), ``a=[b,c]`` an explicit list,
-    ``a={b=c}`` a nested structure; quotes keep commas (``a='b,c'``) and ``\\,`` escapes
-    one; ``a@=file://x`` reads a file. A key given twice is an error, as in the AWS CLI
-    (usually a "," that should be a space between list items). Raises ShorthandError.
-    """
-    s = _Scanner(text)
-    params: dict[str, Any] = {}
-    while True:
-        key, value = _keyval(s)
-        if key in params:
-            raise ShorthandError(
-                f'Second instance of key "{key}" in: {text} (this is often a "," that'
-                " should be a space between list items)"
-            )
-        params[key] = value
-        if s.eof():
-            return params
-        s.expect(",", space=True)
-
-
-def _key_and_marker(s: _Scanner) -> tuple[str, bool]:
-    """``key=`` or ``key@=`` (the value names a file to read)."""
-    key = s.key()
-    s.skip_space()
-    resolve = s.peek() == "@"
-    if resolve:
-        s.pos += 1
-    s.expect("=", space=True)
-    return key, resolve
-
-
-def _keyval(s: _Scanner) -> tuple[str, Any]:
-    key, resolve = _key_and_marker(s)
-    if s.eof():
-        return key, ""
-    if s.peek() == "[":
-        value: Any = _explicit_list(s)
-    elif s.peek() == "{":
-        value = _hash(s)
-    else:
-        value = _csv(s)
-    return key, _resolve_files(value) if resolve else value
-
-
-def _resolve_files(value: Any) -> Any:
-    if isinstance(value, str):
-        return load_paramfile(value, "shorthand @=")
-    if isinstance(value, list):
-        return [_resolve_files(v) for v in value]
-    return value
-
-
-def _first(s: _Scanner) -> str:
-    if s.peek() in _QUOTED:
-        found = s.quoted()
-        if found is None:
-            raise s.error("<quoted>")
-        return found
-    return s.word(_FIRST_WORD) or ""
-
-
-def _csv(s: _Scanner) -> str | list[str]:
-    first = _first(s)
-    s.skip_space()
-    if s.eof() or s.peek() != ",":
-        return first
-    s.expect(",", space=True)
-    items = [first]
-    while True:
-        item = s.quoted() if s.peek() in _QUOTED else s.word(_SECOND_WORD)
-        if item is not None:
-            s.skip_space()
-            if s.eof():
-                items.append(item)
-                break
-            if s.peek() == ",":
-                s.expect(",", space=True)
-                items.append(item)
-                continue
-        # Not a list item: "a=b,c=d" reads c as the next key. Back up to the last comma.
-        if s.eof():
-            raise s.error("<value>")
-        while s.pos >= 0 and s.text[s.pos] != ",":
-            s.pos -= 1
-        break
-    return first if len(items) == 1 else items
-
-
-def _explicit_list(s: _Scanner) -> list[Any]:
-    s.expect("[", space=True)
-    items: list[Any] = []
-    while s.peek() != "]":
-        if s.eof():
-            raise s.error("]")
-        items.append(_explicit_value(s))
-        s.skip_space()
-        if s.peek() != "]":
-            s.expect(",")
-            s.skip_space()
-    s.expect("]")
-    return items
-
-
-def _explicit_value(s: _Scanner) -> Any:
-    if s.peek() == "[":
-        return _explicit_list(s)
-    if s.peek() == "{":
-        return _hash(s)
-    return _first(s)
-
-
-def _hash(s: _Scanner) -> dict[str, Any]:
-    s.expect("{", space=True)
-    out: dict[str, Any] = {}
-    while s.peek() != "}":
-        if s.eof():
-            raise s.error("}")
-        key, resolve = _key_and_marker(s)
-        value = _explicit_value(s)
-        out[key] = _resolve_files(value) if resolve else value
-        s.skip_space()
-        if s.peek() != "}":
-            s.expect(",")
-            s.skip_space()
-    s.expect("}")
-    return out
-

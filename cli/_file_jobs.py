@@ -117,10 +117,19 @@ def _check_target(job: Job, *, overwrite: bool, tree: bool) -> None:
 
 
 def plan(
-    source: str, output: str, *, mode: Mode, recursive: bool, suffix: str, overwrite: bool
+    source: str,
+    output: str,
+    *,
+    mode: Mode,
+    recursive: bool,
+    suffix: str,
+    overwrite: bool,
+    metadata_output: str | None = None,
 ) -> list[Job]:
     """The jobs for ``IN -o OUT``; raises click.UsageError for anything that would fail
     or overwrite without ``--overwrite``, before any work is done."""
+    if metadata_output == STDIO and output == STDIO:
+        raise click.UsageError("--metadata-output - and -o - would both write to stdout")
     if source != STDIO and not Path(source).exists():
         raise click.BadParameter(f"{source} does not exist", param_hint="IN")
     tree = source != STDIO and Path(source).is_dir()

@@ -3,7 +3,8 @@
 A blob argument is a path, ``fileb://path`` (as ``aws kms`` spells it), or ``-`` for stdin.
 Outputs go to a temporary file in the same directory, are fsynced and then renamed, so a
 failure never leaves a partial file, and an existing file is only replaced with
-``--overwrite`` (DESIGN.md, "I/O rules").
+``--overwrite`` (DESIGN.md, "I/O rules"). ``kmskit kms`` reads its values the AWS CLI way
+instead (:func:`load_paramfile`: ``file://`` text, ``fileb://`` bytes, else the word itself).
 """
 
 from __future__ import annotations
@@ -49,6 +50,33 @@ def open_input(value: str, what: str) -> BinaryIO:
         return open(value, "rb")
     except OSError as exc:
         raise click.BadParameter(f"cannot read {value}: {exc.strerror}", param_hint=what) from None
+
+
+def load_paramfile(value: str, hint: str) -> str | bytes:
+    """``file://PATH`` → text, ``fileb://PATH`` → bytes, anything else unchanged."""
+    for prefix, binary in (("fileb://", True), ("file://", False)):
+        if value.startswith(prefix):
+            path = os.path.expandvars(os.path.expanduser(value[len(prefix) :]))
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read(MAX_BLOB + 1)
+            except OSError as exc:
+                raise click.BadParameter(
+                    f"Unable to load paramfile {value}: {exc.strerror}", param_hint=hint
+                ) from None
+            if len(data) > MAX_BLOB:
+                raise click.BadParameter(f"{path} is larger than {MAX_BLOB} bytes", param_hint=hint)
+            if binary:
+                return data
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise click.BadParameter(
+                    f"Unable to load paramfile ({path}), text contents could not be decoded;"
+                    " for a binary file use fileb://",
+                    param_hint=hint,
+                ) from None
+    return value
 
 
 def read_blob(value: str, what: str) -> bytes:

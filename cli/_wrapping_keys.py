@@ -41,14 +41,16 @@ _FIELDS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 
-SPEC_HELP: Final = (
-    "key=ID (a keystore key: id, ARN or alias); "
-    "provider=raw-aes,namespace=N,name=K,key-file=P; "
-    "provider=raw-rsa,namespace=N,name=K,public-key=P|private-key=P[,algorithm=RSAES_OAEP_SHA_1]; "
-    "provider=raw-sm2,namespace=N,name=K,public-key=P|private-key=P; "
-    "provider=aws-kms,key=ARN[,region=R][,endpoint-url=U][,profile=P]. "
-    "Recipient SPECs take force=true to use a key whose usage is not ENCRYPT_DECRYPT."
-)
+SPEC_HELP: Final = """\b
+SPEC is comma-separated k=v (values cannot contain commas):
+  key=ID                  a keystore key: key id, key ARN, alias name or alias ARN
+  provider=raw-aes,namespace=N,name=K,key-file=P     (16, 24 or 32 raw bytes)
+  provider=raw-rsa,namespace=N,name=K,public-key=P   (decrypt: private-key=P)
+                          [,algorithm=RSAES_OAEP_SHA_1]
+  provider=raw-sm2,namespace=N,name=K,public-key=P   (decrypt: private-key=P)
+  provider=aws-kms,key=ARN[,region=R][,endpoint-url=U][,profile=P]
+Recipient SPECs take force=true to wrap to a key whose usage is not ENCRYPT_DECRYPT.
+See docs/envelope-cli.md."""
 
 
 class SpecError(ValueError):

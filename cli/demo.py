@@ -60,39 +60,69 @@ def demo(ctx: click.Context, keep: bool) -> None:
             ("bob", "ECC_NIST_P256"),
             ("sm2", "SM2"),
         ):
-            _run(root, f"offline generate-key-pair --key-pair-spec {spec}"
-                       f" --private-key-out {name}.key --public-key-out {name}.pub")
+            _run(
+                root,
+                f"offline generate-key-pair --key-pair-spec {spec}"
+                f" --private-key-out {name}.key --public-key-out {name}.pub",
+            )
         _run(root, "offline inspect-key sm2.pub")
 
         click.secho("\n# 2. Sign and verify (ECDSA), then a tampered message", fg="yellow")
         ecdsa = "--signing-algorithm ECDSA_SHA_256"
-        _run(root, f"offline sign --private-key alice.key {ecdsa} --message message.txt"
-                   " --out message.sig")
-        _run(root, f"offline verify --public-key alice.pub {ecdsa} --message message.txt"
-                   " --signature message.sig")
+        _run(
+            root,
+            f"offline sign --private-key alice.key {ecdsa} --message message.txt --out message.sig",
+        )
+        _run(
+            root,
+            f"offline verify --public-key alice.pub {ecdsa} --message message.txt"
+            " --signature message.sig",
+        )
         Path("forged.txt").write_text("Pay 900 to Mallory\n")
-        _run(root, f"offline verify --public-key alice.pub {ecdsa} --message forged.txt"
-                   " --signature message.sig", expect_failure=True)
+        _run(
+            root,
+            f"offline verify --public-key alice.pub {ecdsa} --message forged.txt"
+            " --signature message.sig",
+            expect_failure=True,
+        )
 
         click.secho("\n# 3. SM2 signature with the default distinguishing ID", fg="yellow")
-        _run(root, "offline sign --private-key sm2.key --signing-algorithm SM2DSA"
-                   " --message message.txt --out message.sm2sig")
-        _run(root, "offline verify --public-key sm2.pub --signing-algorithm SM2DSA"
-                   " --message message.txt --signature message.sm2sig --output json")
+        _run(
+            root,
+            "offline sign --private-key sm2.key --signing-algorithm SM2DSA"
+            " --message message.txt --out message.sm2sig",
+        )
+        _run(
+            root,
+            "offline verify --public-key sm2.pub --signing-algorithm SM2DSA"
+            " --message message.txt --signature message.sm2sig --output json",
+        )
 
         click.secho("\n# 4. Encrypt a file to a public key (RSA-OAEP and SM2PKE)", fg="yellow")
         for key, alg in (("rsa", "RSAES_OAEP_SHA_256"), ("sm2", "SM2PKE")):
-            _run(root, f"offline encrypt --public-key {key}.pub --encryption-algorithm {alg}"
-                       f" --plaintext secret.txt --out secret.{key}.bin")
-            _run(root, f"offline decrypt --private-key {key}.key --encryption-algorithm {alg}"
-                       f" --ciphertext secret.{key}.bin --out secret.{key}.txt")
+            _run(
+                root,
+                f"offline encrypt --public-key {key}.pub --encryption-algorithm {alg}"
+                f" --plaintext secret.txt --out secret.{key}.bin",
+            )
+            _run(
+                root,
+                f"offline decrypt --private-key {key}.key --encryption-algorithm {alg}"
+                f" --ciphertext secret.{key}.bin --out secret.{key}.txt",
+            )
             _same(Path("secret.txt"), Path(f"secret.{key}.txt"))
 
         click.secho("\n# 5. ECDH: both sides derive the same secret", fg="yellow")
-        _run(root, "offline derive-shared-secret --private-key alice.key --public-key bob.pub"
-                   " --out alice.secret")
-        _run(root, "offline derive-shared-secret --private-key bob.key --public-key alice.pub"
-                   " --out bob.secret")
+        _run(
+            root,
+            "offline derive-shared-secret --private-key alice.key --public-key bob.pub"
+            " --out alice.secret",
+        )
+        _run(
+            root,
+            "offline derive-shared-secret --private-key bob.key --public-key alice.pub"
+            " --out bob.secret",
+        )
         _same(Path("alice.secret"), Path("bob.secret"))
         click.secho("\n# demo finished: every step passed", fg="green")
     finally:

@@ -1,11 +1,12 @@
 """``kmskit encrypt|decrypt|inspect|rewrap``: envelope messages in files, trees and pipes.
 
 Each command parses its arguments (``--wrapping-key`` SPECs in :mod:`cli._wrapping_keys`,
-files and outputs in :mod:`cli._file_jobs`), builds the keyrings, and calls one library
-function per file (:func:`envelope.encrypt_stream`, :func:`envelope.decrypt_stream`,
-:func:`envelope.rewrap_stream`, :func:`envelope.inspect`). Outputs go through a temporary
-file renamed only on success, so plaintext never appears at the final path unless the
-whole message verified; with ``-o -`` decrypt holds all plaintext back until then.
+files and outputs in :mod:`cli._file_jobs`), builds the keyrings (:mod:`cli._keyrings`),
+and calls one library function per file (:func:`envelope.encrypt_stream`,
+:func:`envelope.decrypt_stream`, :func:`envelope.rewrap_stream`, :func:`envelope.inspect`).
+Outputs go through a temporary file renamed only on success, so plaintext never appears at
+the final path unless the whole message verified; with ``-o -`` decrypt holds all plaintext
+back until then.
 ``--force`` only overrides key-usage refusals of recipient keys; replacing outputs is
 ``--overwrite``.
 """
@@ -14,32 +15,28 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
 from cli._file_jobs import DEFAULT_SUFFIX, STDIO, Job, MetadataLog, Mode, atomic_output, plan
 from cli._file_jobs import progress as progress_bar
-from cli._files import open_input, read_blob
+from cli._files import open_input
+from cli._keyrings import build_keyrings
 from cli._wrapping_keys import (
-    AWS_KMS,
-    KEYSTORE,
-    RAW_AES,
-    RAW_RSA,
     SPEC_HELP,
     Role,
     SpecError,
     WrappingKeySpec,
     parse_spec,
 )
-from cli.keystore_admin import HOME_OPTION, open_home
+from cli.keystore_admin import HOME_OPTION
 from cli.offline_output import OVERWRITE_OPTION, print_json
 from envelope.suites import DEFAULT_FRAME_LENGTH, DEFAULT_MAX_ENCRYPTED_DATA_KEYS, EnvelopeAlgorithm
 
 if TYPE_CHECKING:
-    from envelope import Keyring, MessageInfo
-    from keystore import Keystore
+    from envelope import MessageInfo
 
 __all__ = ["COMMANDS"]
 
@@ -78,10 +75,9 @@ def _io_options(mode: Mode) -> Callable[[Callable[..., None]], Callable[..., Non
     """IN, -o, -r, --suffix, --overwrite, --metadata-output (and --home)."""
     verb = {"encrypt": "encrypted", "decrypt": "decrypted", "rewrap": "rewrapped"}[mode]
     naming = {
-        "encrypt": f"Appended to file names with -r or an output directory (default"
-        f" {DEFAULT_SUFFIX}).",
-        "decrypt": f"Stripped from file names with -r or an output directory (default"
-        f" {DEFAULT_SUFFIX}); a name without it gets .decrypted.",
+        "encrypt": "Appended to file names with -r or an output directory.",
+        "decrypt": "Stripped from file names with -r or an output directory; a name without"
+        " it gets .decrypted.",
         "rewrap": "",
     }[mode]
 
@@ -144,74 +140,6 @@ _FORCE = click.option(
 )
 
 
-# -- keyrings -------------------------------------------------------------------------------
-
-
-def _key_file(spec: WrappingKeySpec, name: str) -> bytes | None:
-    path = spec.get(name)
-    return None if path is None else read_blob(path, f"--wrapping-key {name}")
-
-
-def build_keyrings(
-    specs: Sequence[WrappingKeySpec],
-    stack: contextlib.ExitStack,
-    *,
-    home: str | None,
-    force: bool = False,
-) -> list[Keyring]:
-    """One keyring per SPEC; the keystore is opened once (in ``stack``) if a SPEC needs it."""
-    from envelope.keyrings import (
-        AwsKmsKeyring,
-        KeystoreKeyring,
-        RawAesKeyring,
-        RsaKeyring,
-        Sm2Keyring,
-    )
-
-    keystore: Keystore | None = None
-    keyrings: list[Keyring] = []
-    for spec in specs:
-        f = spec.fields
-        if spec.provider == KEYSTORE:
-            if keystore is None:
-                keystore = stack.enter_context(open_home(home, create=False))
-            keyrings.append(KeystoreKeyring(keystore, f["key"]))
-        elif spec.provider == AWS_KMS:
-            keyrings.append(
-                AwsKmsKeyring(
-                    f["key"],
-                    region=f.get("region"),
-                    profile=f.get("profile"),
-                    endpoint_url=f.get("endpoint-url"),
-                )
-            )
-        elif spec.provider == RAW_AES:
-            key = read_blob(f["key-file"], "--wrapping-key key-file")
-            keyrings.append(RawAesKeyring(f["namespace"], f["name"], key))
-        elif spec.provider == RAW_RSA:
-            keyrings.append(
-                RsaKeyring(
-                    f["namespace"],
-                    f["name"],
-                    public_key=_key_file(spec, "public-key"),
-                    private_key=_key_file(spec, "private-key"),
-                    algorithm=f.get("algorithm", "RSAES_OAEP_SHA_256"),
-                    force=force or spec.force,
-                )
-            )
-        else:
-            keyrings.append(
-                Sm2Keyring(
-                    f["namespace"],
-                    f["name"],
-                    public_key=_key_file(spec, "public-key"),
-                    private_key=_key_file(spec, "private-key"),
-                    force=force or spec.force,
-                )
-            )
-    return keyrings
-
-
 # -- running the jobs -----------------------------------------------------------------------
 
 
@@ -254,8 +182,6 @@ def _run_jobs(
     overwrite: bool,
     metadata_output: str | None,
 ) -> None:
-    if metadata_output == STDIO and any(job.target == STDIO for job in jobs):
-        raise click.UsageError("--metadata-output - and -o - would both write to stdout")
     with MetadataLog(metadata_output) as log:
         for job in jobs:
             info = _run_one(mode, job, op, decode=decode, encode=encode, overwrite=overwrite)
@@ -265,7 +191,7 @@ def _run_jobs(
 # -- the commands ---------------------------------------------------------------------------
 
 
-@click.command("encrypt")
+@click.command("encrypt", epilog=SPEC_HELP)
 @_io_options("encrypt")
 @click.option(
     "--wrapping-key",
@@ -274,12 +200,12 @@ def _run_jobs(
     multiple=True,
     required=True,
     callback=_specs("encrypt"),
-    help=f"A key that wraps the data key; repeat for several (any one decrypts). {SPEC_HELP}",
+    help="A key that wraps the data key (SPEC below); repeat for several: any one decrypts.",
 )
 @_context_option("An encryption context pair, bound to the message; repeat for more.")
 @click.option(
     "--algorithm",
-    type=click.Choice([a.value for a in EnvelopeAlgorithm], case_sensitive=False),
+    type=click.Choice([a.value for a in EnvelopeAlgorithm]),
     default=EnvelopeAlgorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY.value,
     show_default=True,
     help="The algorithm suite.",
@@ -310,13 +236,19 @@ def encrypt_command(
 ) -> None:
     """Encrypt IN into an envelope message (AWS Encryption SDK format v2) at OUT.
 
-    A fresh data key encrypts the data; every --wrapping-key wraps it. SM4 suites need
-    16-byte data keys, which every keyring wraps as well.
+    A fresh data key encrypts the data and every --wrapping-key wraps it; any one of them
+    decrypts. The output appears at OUT only once it is complete.
     """
     from envelope import encrypt_stream
 
     jobs = plan(
-        source, out, mode="encrypt", recursive=recursive, suffix=suffix, overwrite=overwrite
+        source,
+        out,
+        mode="encrypt",
+        recursive=recursive,
+        suffix=suffix,
+        overwrite=overwrite,
+        metadata_output=metadata_output,
     )
     with contextlib.ExitStack() as stack:
         keyrings = build_keyrings(wrapping_keys, stack, home=home, force=force)
@@ -327,7 +259,7 @@ def encrypt_command(
                 dst,
                 keyrings=keyrings,
                 encryption_context=context,
-                algorithm=algorithm.upper(),
+                algorithm=algorithm,
                 frame_length=frame_length,
             )
 
@@ -341,7 +273,7 @@ def encrypt_command(
         )
 
 
-@click.command("decrypt")
+@click.command("decrypt", epilog=SPEC_HELP)
 @_io_options("decrypt")
 @click.option(
     "--wrapping-key",
@@ -350,7 +282,7 @@ def encrypt_command(
     multiple=True,
     required=True,
     callback=_specs("decrypt"),
-    help=f"A key that may unwrap the data key; repeat to try several. {SPEC_HELP}",
+    help="A key that may unwrap the data key (SPEC below); repeat to try several.",
 )
 @_context_option("A pair the message's encryption context must contain (k=v); repeat for more.")
 @_max_edks_option
@@ -376,7 +308,13 @@ def decrypt_command(
     from envelope import decrypt_stream
 
     jobs = plan(
-        source, out, mode="decrypt", recursive=recursive, suffix=suffix, overwrite=overwrite
+        source,
+        out,
+        mode="decrypt",
+        recursive=recursive,
+        suffix=suffix,
+        overwrite=overwrite,
+        metadata_output=metadata_output,
     )
     with contextlib.ExitStack() as stack:
         keyrings = build_keyrings(wrapping_keys, stack, home=home)
@@ -401,7 +339,7 @@ def decrypt_command(
         )
 
 
-@click.command("rewrap")
+@click.command("rewrap", epilog=SPEC_HELP)
 @_io_options("rewrap")
 @click.option(
     "--wrapping-key",
@@ -459,7 +397,15 @@ def rewrap_command(
 
     if not add_keys and not remove:
         raise click.UsageError("give --add-wrapping-key or --remove-wrapping-key")
-    jobs = plan(source, out, mode="rewrap", recursive=recursive, suffix="", overwrite=overwrite)
+    jobs = plan(
+        source,
+        out,
+        mode="rewrap",
+        recursive=recursive,
+        suffix="",
+        overwrite=overwrite,
+        metadata_output=metadata_output,
+    )
     with contextlib.ExitStack() as stack:
         unwrapping = build_keyrings(wrapping_keys, stack, home=home)
         adding = build_keyrings(add_keys, stack, home=home, force=force)

@@ -9,53 +9,52 @@ result as the AWS CLI does.
 Parameters a local keystore cannot honour (key policies, custom key stores, Nitro enclave
 recipients, dry runs) are refused with ``UnsupportedOperationException`` rather than
 dropped; grant tokens, which only ever add permissions, are accepted and ignored.
+
+This module holds the key-management and symmetric operations, the group and the runner;
+the asymmetric and HMAC operations are in :mod:`cli._kms_asymmetric`, the import and
+rotation ones in :mod:`cli._kms_material`. docs/cli.md lists every deviation from
+``aws kms``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli import _kms_asymmetric, _kms_material
 from cli._aws_args import AwsCommand, AwsParam, GlobalOptions
+from cli._files import check_output_path, write_output
+from cli._kms_operation import (
+    CONTEXT,
+    DRY_RUN,
+    GRANT_TOKENS,
+    ID_HELP,
+    LIMIT,
+    MARKER,
+    RECIPIENT,
+    Operation,
+    Result,
+    key_id,
+    kwargs,
+    page,
+)
 from cli.keystore_admin import HOME_OPTION, open_home
+from offline.specs import EncryptionAlgorithm
 
 if TYPE_CHECKING:
     from keystore import Keystore
 
+__all__ = ["OPERATIONS", "Operation", "kms"]
 
-class _HasResponse(Protocol):
-    def to_response(self) -> dict[str, Any]: ...
-
-
-Result = _HasResponse | Mapping[str, Any] | None
-Call = Callable[["Keystore", dict[str, Any]], Result]
-
-# -- parameters shared by several operations ------------------------------------------
-
-_ID_HELP = "Key ID, key ARN, alias name (alias/x) or alias ARN."
-
-
-def _key_id(help: str = f"The KMS key: {_ID_HELP}", *, required: bool = True) -> AwsParam:
-    return AwsParam("KeyId", "string", help, required=required)
-
-
-_CONTEXT = AwsParam(
-    "EncryptionContext",
-    "map",
-    "Encryption context, bound to the ciphertext: JSON or k=v,k2=v2.",
+_ALGORITHMS = tuple(a.value for a in EncryptionAlgorithm)
+_ALGORITHM_HELP = (
+    "SYMMETRIC_DEFAULT (default), or RSAES_OAEP_SHA_1/256 or SM2PKE with an asymmetric"
+    " ENCRYPT_DECRYPT key."
 )
-_GRANT_TOKENS = AwsParam("GrantTokens", "list", "Grant tokens.", support="ignored")
-_DRY_RUN = AwsParam("DryRun", "boolean", "Only check the request.", support="unsupported")
-_RECIPIENT = AwsParam(
-    "Recipient", "structure", "Nitro enclave attestation document.", support="unsupported"
-)
-_ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
-_LIMIT = AwsParam("Limit", "integer", "At most this many items per call (turns off paging).")
-_MARKER = AwsParam("Marker", "string", "NextMarker of the previous page (turns off paging).")
 _TAGS = AwsParam(
     "Tags",
     "structures",
@@ -71,12 +70,12 @@ _DATA_KEY_SPEC = AwsParam(
 _DATA_KEY_BYTES = AwsParam("NumberOfBytes", "integer", "Data key length in bytes, 1-1024.")
 
 # Values of refused parameters that ask for nothing beyond what the keystore does anyway.
-_HARMLESS: dict[str, object] = {"MultiRegion": False, "DryRun": False, "ResourceOwners": ["SELF"]}
-
-
-def _kwargs(request: Mapping[str, Any], **names: str) -> dict[str, Any]:
-    """The given members, renamed to the keystore's keyword arguments."""
-    return {kw: request[member] for member, kw in names.items() if member in request}
+_HARMLESS: dict[str, object] = {
+    "MultiRegion": False,
+    "DryRun": False,
+    "ResourceOwners": ["SELF"],
+    "IncludeKeyMaterial": "ROTATIONS_ONLY",
+}
 
 
 def _tag_map(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str] | None:
@@ -104,20 +103,16 @@ def _create_key(ks: Keystore, r: dict[str, Any]) -> Result:
     extra = {} if spec is None else {"key_spec": spec}
     return ks.create_key(
         **extra,
-        **_kwargs(r, KeyUsage="key_usage", Origin="origin", Description="description"),
+        **kwargs(r, KeyUsage="key_usage", Origin="origin", Description="description"),
         tags=_tag_map(r.get("Tags")),
     )
-
-
-def _page(r: Mapping[str, Any]) -> dict[str, Any]:
-    return {"limit": r.get("Limit"), "marker": r.get("Marker")}
 
 
 def _encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
     return ks.encrypt(
         r["KeyId"],
         r["Plaintext"],
-        **_kwargs(
+        **kwargs(
             r, EncryptionContext="encryption_context", EncryptionAlgorithm="encryption_algorithm"
         ),
     )
@@ -126,7 +121,7 @@ def _encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
 def _decrypt(ks: Keystore, r: dict[str, Any]) -> Result:
     return ks.decrypt(
         r["CiphertextBlob"],
-        **_kwargs(
+        **kwargs(
             r,
             EncryptionContext="encryption_context",
             KeyId="key_id",
@@ -139,7 +134,7 @@ def _re_encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
     return ks.re_encrypt(
         r["CiphertextBlob"],
         r["DestinationKeyId"],
-        **_kwargs(
+        **kwargs(
             r,
             SourceEncryptionContext="source_encryption_context",
             DestinationEncryptionContext="destination_encryption_context",
@@ -151,7 +146,7 @@ def _re_encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
 
 
 def _data_key_kwargs(r: Mapping[str, Any]) -> dict[str, Any]:
-    return _kwargs(
+    return kwargs(
         r,
         KeySpec="key_spec",
         NumberOfBytes="number_of_bytes",
@@ -203,26 +198,13 @@ def _untag_resource(ks: Keystore, r: dict[str, Any]) -> Result:
 
 
 def _schedule(ks: Keystore, r: dict[str, Any]) -> Result:
-    kw = _kwargs(r, PendingWindowInDays="pending_window_in_days")
+    kw = kwargs(r, PendingWindowInDays="pending_window_in_days")
     return ks.schedule_key_deletion(r["KeyId"], **kw)
 
 
 # -- the table --------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Operation:
-    """One ``kmskit kms`` operation: its AWS CLI name, API name, parameters and call."""
-
-    name: str
-    api: str
-    summary: str
-    params: tuple[AwsParam, ...]
-    call: Call
-    list_key: str = ""  # list operations: the member that holds the items
-
-
-OPERATIONS: tuple[Operation, ...] = (
+_KEY_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "create-key",
         "CreateKey",
@@ -264,7 +246,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "describe-key",
         "DescribeKey",
         "Print a key's metadata (ARN, state, spec, usage, dates).",
-        (_key_id(), _GRANT_TOKENS),
+        (key_id(), GRANT_TOKENS),
         lambda ks, r: ks.describe_key(r["KeyId"]),
     ),
     Operation(
@@ -272,13 +254,13 @@ OPERATIONS: tuple[Operation, ...] = (
         "ListKeys",
         "List the keys in the keystore (KeyId and KeyArn).",
         (
-            _LIMIT,
-            _MARKER,
+            LIMIT,
+            MARKER,
             AwsParam(
                 "ResourceOwners", "list", "Whose keys.", choices=("SELF",), support="unsupported"
             ),
         ),
-        lambda ks, r: ks.list_keys(**_page(r)),
+        lambda ks, r: ks.list_keys(**page(r)),
         list_key="Keys",
     ),
     Operation(
@@ -314,22 +296,22 @@ OPERATIONS: tuple[Operation, ...] = (
         "list-aliases",
         "ListAliases",
         "List aliases, or only those of one key.",
-        (_key_id(f"Only this key's aliases: {_ID_HELP}", required=False), _LIMIT, _MARKER),
-        lambda ks, r: ks.list_aliases(**_kwargs(r, KeyId="key_id"), **_page(r)),
+        (key_id(f"Only this key's aliases: {ID_HELP}", required=False), LIMIT, MARKER),
+        lambda ks, r: ks.list_aliases(**kwargs(r, KeyId="key_id"), **page(r)),
         list_key="Aliases",
     ),
     Operation(
         "enable-key",
         "EnableKey",
         "Enable a disabled key. Prints nothing.",
-        (_key_id(),),
+        (key_id(),),
         _enable_key,
     ),
     Operation(
         "disable-key",
         "DisableKey",
         "Disable a key: it stays, but no cryptographic operation may use it. Prints nothing.",
-        (_key_id(),),
+        (key_id(),),
         _disable_key,
     ),
     Operation(
@@ -337,7 +319,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "ScheduleKeyDeletion",
         "Schedule a key's deletion after 7-30 days (default 30); it is unusable meanwhile.",
         (
-            _key_id("The key: key ID or key ARN."),
+            key_id("The key: key ID or key ARN."),
             AwsParam(
                 "PendingWindowInDays", "integer", "Waiting period in days, 7-30 (default 30)."
             ),
@@ -348,7 +330,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "cancel-key-deletion",
         "CancelKeyDeletion",
         "Cancel a scheduled deletion; the key becomes Disabled (enable it to use it).",
-        (_key_id("The key: key ID or key ARN."),),
+        (key_id("The key: key ID or key ARN."),),
         lambda ks, r: {"KeyId": ks.cancel_key_deletion(r["KeyId"])},
     ),
     Operation(
@@ -357,7 +339,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Turn Alibaba-style deletion protection on or off; while on, schedule-key-deletion"
         " fails. Prints nothing. (Not an aws kms operation.)",
         (
-            _key_id(),
+            key_id(),
             AwsParam(
                 "Enabled",
                 "boolean",
@@ -373,22 +355,22 @@ OPERATIONS: tuple[Operation, ...] = (
         "tag-resource",
         "TagResource",
         "Add or overwrite tags on a key. Prints nothing.",
-        (_key_id(), replace(_TAGS, required=True)),
+        (key_id(), replace(_TAGS, required=True)),
         _tag_resource,
     ),
     Operation(
         "untag-resource",
         "UntagResource",
         "Remove tags from a key. Prints nothing.",
-        (_key_id(), AwsParam("TagKeys", "list", "Tag keys to remove: k1 k2 ...", required=True)),
+        (key_id(), AwsParam("TagKeys", "list", "Tag keys to remove: k1 k2 ...", required=True)),
         _untag_resource,
     ),
     Operation(
         "list-resource-tags",
         "ListResourceTags",
         "List a key's tags.",
-        (_key_id("The key: key ID or key ARN."), _LIMIT, _MARKER),
-        lambda ks, r: ks.list_resource_tags(r["KeyId"], **_page(r)),
+        (key_id("The key: key ID or key ARN."), LIMIT, MARKER),
+        lambda ks, r: ks.list_resource_tags(r["KeyId"], **page(r)),
         list_key="Tags",
     ),
     Operation(
@@ -397,14 +379,12 @@ OPERATIONS: tuple[Operation, ...] = (
         "Encrypt up to 4096 bytes under a key. CiphertextBlob is base64 in the output:"
         " --query CiphertextBlob --output text | base64 -d > blob.",
         (
-            _key_id(),
+            key_id(),
             AwsParam("Plaintext", "blob", "The data: fileb://FILE, or base64.", required=True),
-            _CONTEXT,
-            _GRANT_TOKENS,
-            AwsParam(
-                "EncryptionAlgorithm", "string", "Default SYMMETRIC_DEFAULT.", choices=_ALGORITHMS
-            ),
-            _DRY_RUN,
+            CONTEXT,
+            GRANT_TOKENS,
+            AwsParam("EncryptionAlgorithm", "string", _ALGORITHM_HELP, choices=_ALGORITHMS),
+            DRY_RUN,
         ),
         _encrypt,
     ),
@@ -417,14 +397,16 @@ OPERATIONS: tuple[Operation, ...] = (
             AwsParam(
                 "CiphertextBlob", "blob", "The ciphertext: fileb://FILE, or base64.", required=True
             ),
-            replace(_CONTEXT, help="The encryption context used to encrypt: JSON or k=v,k2=v2."),
-            _GRANT_TOKENS,
-            _key_id(f"Fail unless the blob is under this key: {_ID_HELP}", required=False),
-            AwsParam(
-                "EncryptionAlgorithm", "string", "Default SYMMETRIC_DEFAULT.", choices=_ALGORITHMS
+            replace(CONTEXT, help="The encryption context used to encrypt: JSON or k=v,k2=v2."),
+            GRANT_TOKENS,
+            key_id(
+                f"Fail unless the blob is under this key: {ID_HELP} Required with an"
+                " asymmetric --encryption-algorithm (the key that decrypts).",
+                required=False,
             ),
-            _RECIPIENT,
-            _DRY_RUN,
+            AwsParam("EncryptionAlgorithm", "string", _ALGORITHM_HELP, choices=_ALGORITHMS),
+            RECIPIENT,
+            DRY_RUN,
             AwsParam("DryRunModifiers", "list", "Dry run modifiers.", support="unsupported"),
         ),
         _decrypt,
@@ -438,25 +420,23 @@ OPERATIONS: tuple[Operation, ...] = (
                 "CiphertextBlob", "blob", "The ciphertext: fileb://FILE, or base64.", required=True
             ),
             AwsParam("SourceEncryptionContext", "map", "Context the blob was made with."),
-            AwsParam(
-                "SourceKeyId", "string", f"Fail unless the blob is under this key: {_ID_HELP}"
-            ),
-            AwsParam("DestinationKeyId", "string", f"The new key: {_ID_HELP}", required=True),
+            AwsParam("SourceKeyId", "string", f"Fail unless the blob is under this key: {ID_HELP}"),
+            AwsParam("DestinationKeyId", "string", f"The new key: {ID_HELP}", required=True),
             AwsParam("DestinationEncryptionContext", "map", "Context for the new ciphertext."),
             AwsParam(
                 "SourceEncryptionAlgorithm",
                 "string",
-                "Default SYMMETRIC_DEFAULT.",
+                _ALGORITHM_HELP,
                 choices=_ALGORITHMS,
             ),
             AwsParam(
                 "DestinationEncryptionAlgorithm",
                 "string",
-                "Default SYMMETRIC_DEFAULT.",
+                _ALGORITHM_HELP,
                 choices=_ALGORITHMS,
             ),
-            _GRANT_TOKENS,
-            _DRY_RUN,
+            GRANT_TOKENS,
+            DRY_RUN,
             AwsParam("DryRunModifiers", "list", "Dry run modifiers.", support="unsupported"),
         ),
         _re_encrypt,
@@ -466,14 +446,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "GenerateDataKey",
         "Make a data key: Plaintext (use it, then forget it) and CiphertextBlob (store it),"
         " both base64.",
-        (_key_id(), _CONTEXT, _DATA_KEY_BYTES, _DATA_KEY_SPEC, _GRANT_TOKENS, _RECIPIENT, _DRY_RUN),
+        (key_id(), CONTEXT, _DATA_KEY_BYTES, _DATA_KEY_SPEC, GRANT_TOKENS, RECIPIENT, DRY_RUN),
         lambda ks, r: ks.generate_data_key(r["KeyId"], **_data_key_kwargs(r)),
     ),
     Operation(
         "generate-data-key-without-plaintext",
         "GenerateDataKeyWithoutPlaintext",
         "Make a data key and print only its CiphertextBlob (decrypt it when needed).",
-        (_key_id(), _CONTEXT, _DATA_KEY_SPEC, _DATA_KEY_BYTES, _GRANT_TOKENS, _DRY_RUN),
+        (key_id(), CONTEXT, _DATA_KEY_SPEC, _DATA_KEY_BYTES, GRANT_TOKENS, DRY_RUN),
         lambda ks, r: ks.generate_data_key_without_plaintext(r["KeyId"], **_data_key_kwargs(r)),
     ),
     Operation(
@@ -483,10 +463,16 @@ OPERATIONS: tuple[Operation, ...] = (
         (
             AwsParam("NumberOfBytes", "integer", "How many bytes, 1-1024."),
             AwsParam("CustomKeyStoreId", "string", "Custom key store.", support="unsupported"),
-            _RECIPIENT,
+            RECIPIENT,
         ),
         lambda ks, r: ks.generate_random(r.get("NumberOfBytes")),
     ),
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    *_KEY_OPERATIONS,
+    *_kms_asymmetric.OPERATIONS,
+    *_kms_material.OPERATIONS,
 )
 
 
@@ -511,6 +497,9 @@ def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) 
     from cli._aws_output import emit, emit_pages, paginate
 
     _refuse_unsupported(operation, request)
+    out = request.get("Out")
+    if out is not None:  # refuse an output we may not write before doing any work
+        check_output_path(out, overwrite=bool(request.get("Overwrite")))
     home = options.home or click.get_current_context().meta.get("kmskit.home")
     with open_home(home) as ks:
         if operation.list_key and options.paginate:
@@ -523,11 +512,26 @@ def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) 
             return
         result = operation.call(ks, request)
         try:
-            emit(_response(result), options)
+            if options.output == "pem":
+                _emit_pem(result, out, overwrite=bool(request.get("Overwrite")))
+            else:
+                emit(_response(result), options)
         finally:
             wipe = getattr(result, "wipe", None)
             if callable(wipe):  # results holding plaintext: clear our copy
                 wipe()
+
+
+def _emit_pem(result: Result, out: str | None, *, overwrite: bool) -> None:
+    """``--output pem``: the result's PEM text, on stdout or written atomically to ``out``."""
+    to_pem = getattr(result, "to_pem", None)
+    if not callable(to_pem):
+        raise TypeError("this operation has no PEM output")  # a bug in the table
+    text = str(to_pem())
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_output(out, text.encode("ascii"), overwrite=overwrite)
 
 
 def _response(result: Result) -> dict[str, Any]:
@@ -560,6 +564,7 @@ def _command(operation: Operation) -> AwsCommand:
         help=operation.summary,
         paginated=bool(operation.list_key),
         api_name=operation.api,
+        outputs=operation.outputs,
     )
 
 

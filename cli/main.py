@@ -28,10 +28,14 @@ from offline.errors import (
     AwsKmsServiceError,
     DisabledException,
     EnvelopeError,
+    ExpiredImportTokenException,
     IncorrectKeyException,
+    IncorrectKeyMaterialException,
     IncorrectPassphraseError,
     InvalidCiphertextException,
+    InvalidImportTokenException,
     KeystoreError,
+    KMSInvalidMacException,
     KMSInvalidSignatureException,
     KMSInvalidStateException,
     KmskitError,
@@ -53,8 +57,12 @@ EXIT_USAGE = 2
 # These mean "the request was well-formed and the answer is no".
 _OPERATION_FAILURES = (
     KMSInvalidSignatureException,
+    KMSInvalidMacException,
     InvalidCiphertextException,
     IncorrectKeyException,
+    InvalidImportTokenException,  # altered, or made for another key or keystore
+    ExpiredImportTokenException,
+    IncorrectKeyMaterialException,  # unwrapped fine, but not this key's material
     DisabledException,
     KMSInvalidStateException,
     NotFoundException,

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         RsaKeyring,
         Sm2Keyring,
     )
-    from envelope.rewrap import rewrap, rewrap_stream
+    from envelope.rewrapping import rewrap, rewrap_stream
     from envelope.suites import EnvelopeAlgorithm
 
 _HOMES = {
@@ -49,8 +49,8 @@ _HOMES = {
     "RawAesKeyring": "keyrings",
     "RsaKeyring": "keyrings",
     "Sm2Keyring": "keyrings",
-    "rewrap": "rewrap",
-    "rewrap_stream": "rewrap",
+    "rewrap": "rewrapping",
+    "rewrap_stream": "rewrapping",
     "EnvelopeAlgorithm": "suites",
 }
 

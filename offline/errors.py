@@ -10,10 +10,10 @@ Messages never contain key material, plaintext or data keys.
 from __future__ import annotations
 
 __all__ = [
-    "AuditLogError",
     "AccessDeniedException",
     "AlreadyExistsException",
     "ArmorFormatError",
+    "AuditLogError",
     "AwsClientError",
     "AwsConfigurationError",
     "AwsConnectionError",

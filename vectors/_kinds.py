@@ -1,9 +1,10 @@
 """The registry of vector kinds: name → the module whose ``FAMILIES`` define it.
 
 Modules are imported on first use, so listing the kinds (for ``--help``) loads nothing
-heavy. The ``envelope`` kind is reserved: its format is being written separately and plugs
-in here as one more entry (its manifest is a directory, not one JSON document, so it will
-also bring its own writer; see docs/vectors.md#envelope-manifest).
+heavy. :data:`KINDS` write one Wycheproof-shaped JSON document each; :data:`TREE_KINDS`
+write a directory of files (``envelope``: the AWS test-vector framework's manifests,
+docs/vectors.md#envelope-manifest-format) through :func:`vectors.generate_tree` and
+:func:`vectors.check_tree` instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Final
 from offline.errors import ValidationException
 from vectors._family import Family
 
-__all__ = ["KINDS", "RESERVED", "family"]
+__all__ = ["ALL_KINDS", "KINDS", "TREE_KINDS", "family"]
 
 _MODULES: Final = {
     "sm2-sign": "vectors.sm2_sign",
@@ -27,13 +28,17 @@ _MODULES: Final = {
     "ecdh": "vectors.ecdh",
 }
 KINDS: Final = tuple(_MODULES)
-RESERVED: Final = ("envelope",)
+TREE_KINDS: Final = ("envelope",)
+ALL_KINDS: Final = (*KINDS, *TREE_KINDS)
 
 
 def family(kind: str) -> Family:
     """Return the family for ``kind``; raises ValidationException for an unknown kind."""
-    if kind in RESERVED:
-        raise ValidationException(f"vector kind {kind!r} is not available yet")
+    if kind in TREE_KINDS:
+        raise ValidationException(
+            f"vector kind {kind!r} writes a directory, not one document: use generate_tree"
+            " and check_tree"
+        )
     module_name = _MODULES.get(kind)
     if module_name is None:
         raise ValidationException(

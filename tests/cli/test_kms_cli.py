@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from cli.kms import OPERATIONS
-from tests.cli._runner import Outcome, assert_one_line_error, kmskit, ok
+from tests.cli._kms import Kms, b64
+from tests.cli._runner import assert_one_line_error, kmskit, ok
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ARN = re.compile(r"^arn:aws:kms:us-east-1:111122223333:key/[0-9a-f-]{36}$")
@@ -27,38 +28,9 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-class Kms:
-    """``kms("encrypt", ...)`` runs ``kmskit kms encrypt --home HOME ...``."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-
-    def __call__(self, operation: str, *args: object, stdin: bytes | None = None) -> Outcome:
-        return kmskit(
-            "kms",
-            operation,
-            "--home",
-            self.home,
-            *args,
-            stdin=stdin,
-            env={"KMSKIT_PASSPHRASE": None, "KMSKIT_HOME": None, "AWS_DEFAULT_OUTPUT": None},
-        )
-
-    def json(self, operation: str, *args: object) -> Any:
-        return ok(self(operation, *args)).json()
-
-    def key(self, *args: object) -> str:
-        key_id: str = self.json("create-key", *args)["KeyMetadata"]["KeyId"]
-        return key_id
-
-
 @pytest.fixture
 def kms(home: Path) -> Kms:
     return Kms(home)
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 # -- keys and metadata -------------------------------------------------------------------
@@ -438,7 +410,9 @@ def test_help_explains_every_flag(operation: Any) -> None:
     assert result.out.startswith(f"Usage: kmskit kms {operation.name} ")
     for param in operation.params:
         assert param.cli_flag in result.out
-    assert "--query" in result.out and "--output" in result.out
+    assert "--output" in result.out
+    # --query selects from JSON; an operation that only prints PEM does not offer it
+    assert ("--query" in result.out) == ("json" in operation.outputs)
 
 
 def test_group_home_option_and_env(home: Path, tmp_path: Path) -> None:

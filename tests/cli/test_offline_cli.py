@@ -93,8 +93,15 @@ def test_sign_then_verify_text_and_json(
 
     as_json = ok(
         kmskit(
-            "offline", "verify", "--public-key", pair.pub, *common,
-            "--signature", "sig", "--output", "json",
+            "offline",
+            "verify",
+            "--public-key",
+            pair.pub,
+            *common,
+            "--signature",
+            "sig",
+            "--output",
+            "json",
         )
     )
     # AWS Verify shape; a bare PEM has no KeyId, so it is omitted rather than null.
@@ -159,9 +166,18 @@ def test_sign_with_output_json_and_out_file_writes_both(keys: dict[str, KeyPair]
     msg = write("msg.bin", MESSAGE)
     doc = ok(
         kmskit(
-            "offline", "sign", "--private-key", keys["p256"].key,
-            "--signing-algorithm", "ECDSA_SHA_256", "--message", msg,
-            "--out", "sig.der", "--output", "json",
+            "offline",
+            "sign",
+            "--private-key",
+            keys["p256"].key,
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+            "--message",
+            msg,
+            "--out",
+            "sig.der",
+            "--output",
+            "json",
         )
     ).json()
     assert base64.b64decode(doc["Signature"]) == Path("sig.der").read_bytes()
@@ -189,8 +205,16 @@ def test_verify_accepts_signatures_made_by_cryptography(keys: dict[str, KeyPair]
     for pair, algorithm, signature in cases:
         sig = write("sig.bin", signature)
         result = kmskit(
-            "offline", "verify", "--public-key", pair.pub, "--signing-algorithm", algorithm,
-            "--message", msg, "--signature", sig,
+            "offline",
+            "verify",
+            "--public-key",
+            pair.pub,
+            "--signing-algorithm",
+            algorithm,
+            "--message",
+            msg,
+            "--signature",
+            sig,
         )
         assert ok(result).out == f"Signature is valid ({algorithm}).\n"
 
@@ -199,9 +223,18 @@ def test_verify_json_carries_key_id_fromaws_json(keys: dict[str, KeyPair]) -> No
     pub = aws_json(keys["rsa"], KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
     signature = keys["rsa"].private.sign(MESSAGE, padding.PKCS1v15(), hashes.SHA256())
     result = kmskit(
-        "offline", "verify", "--public-key", pub, "--signing-algorithm",
-        "RSASSA_PKCS1_V1_5_SHA_256", "--message", write("m", MESSAGE),
-        "--signature", write("s", signature), "--output", "json",
+        "offline",
+        "verify",
+        "--public-key",
+        pub,
+        "--signing-algorithm",
+        "RSASSA_PKCS1_V1_5_SHA_256",
+        "--message",
+        write("m", MESSAGE),
+        "--signature",
+        write("s", signature),
+        "--output",
+        "json",
     )
     assert ok(result).json() == {
         "KeyId": ARN,
@@ -242,7 +275,13 @@ def test_blob_argument_forms(keys: dict[str, KeyPair], argument: str, form: str)
         paths[argument], stdin = "-", blobs[argument]
     args = [x for opt, path in paths.items() for x in (opt, path)]
     result = kmskit(
-        "offline", "verify", "--signing-algorithm", "ECDSA_SHA_256", *args, "--output", "json",
+        "offline",
+        "verify",
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        *args,
+        "--output",
+        "json",
         stdin=stdin,
     )
     assert ok(result).json()["SignatureValid"] is True
@@ -252,8 +291,16 @@ def test_blob_from_stdin_is_really_read(keys: dict[str, KeyPair]) -> None:
     """A tampered message on stdin must fail: proves '-' is not silently ignored."""
     signature = write("sig", keys["p256"].private.sign(MESSAGE, ec.ECDSA(hashes.SHA256())))
     result = kmskit(
-        "offline", "verify", "--public-key", keys["p256"].pub, "--signing-algorithm",
-        "ECDSA_SHA_256", "--message", "-", "--signature", signature,
+        "offline",
+        "verify",
+        "--public-key",
+        keys["p256"].pub,
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--message",
+        "-",
+        "--signature",
+        signature,
         stdin=MESSAGE + b"!",
     )
     assert_one_line_error(result, 1, "KMSInvalidSignatureException")
@@ -270,8 +317,14 @@ def test_encrypt_text_prints_base64_that_cryptography_decrypts(
     plaintext = b"p" * OAEP_MAX_2048[algorithm]  # exactly the KMS maximum is allowed
     result = ok(
         kmskit(
-            "offline", "encrypt", "--public-key", keys["rsa"].pub, "--encryption-algorithm",
-            algorithm, "--plaintext", write("pt", plaintext),
+            "offline",
+            "encrypt",
+            "--public-key",
+            keys["rsa"].pub,
+            "--encryption-algorithm",
+            algorithm,
+            "--plaintext",
+            write("pt", plaintext),
         )
     )
     assert result.out.count("\n") == 1
@@ -283,8 +336,16 @@ def test_encrypt_json_is_aws_shaped(keys: dict[str, KeyPair]) -> None:
     pub = aws_json(keys["rsa"], KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")
     doc = ok(
         kmskit(
-            "offline", "encrypt", "--public-key", pub, "--encryption-algorithm",
-            "RSAES_OAEP_SHA_256", "--plaintext", write("pt", b"secret"), "--output", "json",
+            "offline",
+            "encrypt",
+            "--public-key",
+            pub,
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--plaintext",
+            write("pt", b"secret"),
+            "--output",
+            "json",
         )
     ).json()
     assert set(doc) == {"KeyId", "CiphertextBlob", "EncryptionAlgorithm"}
@@ -297,14 +358,30 @@ def test_encrypt_json_is_aws_shaped(keys: dict[str, KeyPair]) -> None:
 def test_encrypt_decrypt_round_trip_through_files(keys: dict[str, KeyPair], algorithm: str) -> None:
     plaintext = b"the launch code is 0000\n"
     enc = kmskit(
-        "offline", "encrypt", "--public-key", keys["rsa"].pub, "--encryption-algorithm",
-        algorithm, "--plaintext", write("pt", plaintext), "--out", "ct",
+        "offline",
+        "encrypt",
+        "--public-key",
+        keys["rsa"].pub,
+        "--encryption-algorithm",
+        algorithm,
+        "--plaintext",
+        write("pt", plaintext),
+        "--out",
+        "ct",
     )
     assert ok(enc).stdout == b""
     assert len(Path("ct").read_bytes()) == 256  # raw, not base64
     dec = kmskit(
-        "offline", "decrypt", "--private-key", keys["rsa"].key, "--encryption-algorithm",
-        algorithm, "--ciphertext", "fileb://ct", "--out", "pt.out",
+        "offline",
+        "decrypt",
+        "--private-key",
+        keys["rsa"].key,
+        "--encryption-algorithm",
+        algorithm,
+        "--ciphertext",
+        "fileb://ct",
+        "--out",
+        "pt.out",
     )
     assert ok(dec).stdout == b""
     assert Path("pt.out").read_bytes() == plaintext
@@ -316,8 +393,12 @@ def test_decrypt_output_forms(keys: dict[str, KeyPair]) -> None:
     plaintext = b"\x00binary\xffplaintext"
     ciphertext = keys["rsa"].private.public_key().encrypt(plaintext, oaep("RSAES_OAEP_SHA_256"))
     base = [
-        "offline", "decrypt", "--private-key", keys["rsa"].key,
-        "--encryption-algorithm", "RSAES_OAEP_SHA_256",
+        "offline",
+        "decrypt",
+        "--private-key",
+        keys["rsa"].key,
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
     ]
     ct = write("ct", ciphertext)
 
@@ -349,8 +430,16 @@ def test_derive_shared_secret_agrees_both_ways_and_with_cryptography(
 
     doc = ok(
         kmskit(
-            "offline", "derive-shared-secret", "--private-key", b.key, "--public-key", a.pub,
-            "--key-agreement-algorithm", "ECDH", "--output", "json",
+            "offline",
+            "derive-shared-secret",
+            "--private-key",
+            b.key,
+            "--public-key",
+            a.pub,
+            "--key-agreement-algorithm",
+            "ECDH",
+            "--output",
+            "json",
         )
     ).json()
     assert doc == {
@@ -359,15 +448,28 @@ def test_derive_shared_secret_agrees_both_ways_and_with_cryptography(
     }
 
     out = kmskit(
-        "offline", "derive-shared-secret", "--private-key", a.key, "--public-key", b.pub,
-        "--out", "shared.bin",
+        "offline",
+        "derive-shared-secret",
+        "--private-key",
+        a.key,
+        "--public-key",
+        b.pub,
+        "--out",
+        "shared.bin",
     )
     assert ok(out).stdout == b""
     assert Path("shared.bin").read_bytes() == expected
     assert mode(Path("shared.bin")) == 0o600
     raw = kmskit(
-        "offline", "derive-shared-secret", "--private-key", a.key, "--public-key", "-",
-        "--out", "-", stdin=b.pub.read_bytes(),
+        "offline",
+        "derive-shared-secret",
+        "--private-key",
+        a.key,
+        "--public-key",
+        "-",
+        "--out",
+        "-",
+        stdin=b.pub.read_bytes(),
     )
     assert ok(raw).stdout == expected
 
@@ -375,8 +477,14 @@ def test_derive_shared_secret_agrees_both_ways_and_with_cryptography(
 def test_derive_with_aws_key_agreement_json(keys: dict[str, KeyPair]) -> None:
     peer = aws_json(keys["p256b"], KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")
     result = kmskit(
-        "offline", "derive-shared-secret", "--private-key", keys["p256"].key,
-        "--public-key", peer, "--out", "-",
+        "offline",
+        "derive-shared-secret",
+        "--private-key",
+        keys["p256"].key,
+        "--public-key",
+        peer,
+        "--out",
+        "-",
     )
     assert ok(result).stdout == keys["p256"].private.exchange(
         ec.ECDH(), keys["p256b"].private.public_key()
@@ -474,7 +582,10 @@ def _inspect_input(kind: str, keys: dict[str, KeyPair]) -> tuple[bytes, InspectC
             "EncryptionAlgorithms": ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"],
         }
         return json.dumps(doc).encode(), InspectCase(
-            "rsa", "RSA_2048", "ENCRYPT_DECRYPT", ARN,
+            "rsa",
+            "RSA_2048",
+            "ENCRYPT_DECRYPT",
+            ARN,
             encryption=("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"),
         )
     if kind == "aws-key-agreement":
@@ -497,8 +608,13 @@ def _inspect_input(kind: str, keys: dict[str, KeyPair]) -> tuple[bytes, InspectC
             "PublicKey": p256.pub.read_text(),
         }
         return json.dumps(doc).encode(), InspectCase(
-            "p256", "ECC_NIST_P256", None, key_id, version,
-            signing=("ECDSA_SHA_256",), agreement=("ECDH",),
+            "p256",
+            "ECC_NIST_P256",
+            None,
+            key_id,
+            version,
+            signing=("ECDSA_SHA_256",),
+            agreement=("ECDH",),
         )
     if kind == "alibaba-names":  # Alibaba spelling of spec and usage (DESIGN.md, tables)
         doc = {
@@ -517,7 +633,9 @@ def _inspect_input(kind: str, keys: dict[str, KeyPair]) -> tuple[bytes, InspectC
         )
     if kind == "der":
         return keys["ed"].spki_der, InspectCase(
-            "ed", "ECC_NIST_EDWARDS25519", None,
+            "ed",
+            "ECC_NIST_EDWARDS25519",
+            None,
             signing=("ED25519_SHA_512", "ED25519_PH_SHA_512"),
         )
     if kind == "base64-der":
@@ -530,8 +648,11 @@ def _inspect_input(kind: str, keys: dict[str, KeyPair]) -> tuple[bytes, InspectC
         )
     cert = _certificate(subject=rsa_pair, issuer=p256)
     expected = InspectCase(
-        "rsa", "RSA_2048", None,
-        signing=tuple(RSA_SIGNING), encryption=("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"),
+        "rsa",
+        "RSA_2048",
+        None,
+        signing=tuple(RSA_SIGNING),
+        encryption=("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"),
     )
     if kind == "cert-pem":
         return cert.public_bytes(serialization.Encoding.PEM), expected

@@ -36,8 +36,16 @@ from tests.cli._runner import assert_one_line_error, kmskit, ok
 
 def _verify_args(pair: KeyPair, algorithm: str, message: bytes, signature: bytes) -> list[Any]:
     return [
-        "offline", "verify", "--public-key", pair.pub, "--signing-algorithm", algorithm,
-        "--message", write("msg", message), "--signature", write("sig", signature),
+        "offline",
+        "verify",
+        "--public-key",
+        pair.pub,
+        "--signing-algorithm",
+        algorithm,
+        "--message",
+        write("msg", message),
+        "--signature",
+        write("sig", signature),
     ]
 
 
@@ -79,8 +87,14 @@ def test_encrypt_with_sign_verify_key_is_refused_and_force_overrides(
 ) -> None:
     pub = aws_json(keys["rsa"], KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
     args = [
-        "offline", "encrypt", "--public-key", pub, "--encryption-algorithm",
-        "RSAES_OAEP_SHA_256", "--plaintext", write("pt", b"secret"),
+        "offline",
+        "encrypt",
+        "--public-key",
+        pub,
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--plaintext",
+        write("pt", b"secret"),
     ]
     message = assert_one_line_error(kmskit(*args), 2, "InvalidKeyUsageException")
     assert "SIGN_VERIFY" in message
@@ -93,14 +107,28 @@ def test_encrypt_with_sign_verify_key_is_refused_and_force_overrides(
 def test_force_does_not_override_algorithm_or_size_checks(keys: dict[str, KeyPair]) -> None:
     """Issue 2 item 5: --force overrides only the usage refusal."""
     wrong_algorithm = kmskit(
-        "offline", "encrypt", "--public-key", keys["p256"].pub, "--encryption-algorithm",
-        "RSAES_OAEP_SHA_256", "--plaintext", write("pt", b"x"), "--force",
+        "offline",
+        "encrypt",
+        "--public-key",
+        keys["p256"].pub,
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--plaintext",
+        write("pt", b"x"),
+        "--force",
     )
     assert_one_line_error(wrong_algorithm, 2, "InvalidKeyUsageException")
     pub = aws_json(keys["rsa"], KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
     too_long = kmskit(
-        "offline", "encrypt", "--public-key", pub, "--encryption-algorithm",
-        "RSAES_OAEP_SHA_256", "--plaintext", write("big", b"x" * 191), "--force",
+        "offline",
+        "encrypt",
+        "--public-key",
+        pub,
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--plaintext",
+        write("big", b"x" * 191),
+        "--force",
     )
     assert_one_line_error(too_long, 2, "ValidationException")
 
@@ -110,8 +138,16 @@ def test_force_and_overwrite_grant_separate_things(keys: dict[str, KeyPair]) -> 
     pub = aws_json(keys["rsa"], KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
     existing = write("existing.bin", b"keep me")
     args = [
-        "offline", "encrypt", "--public-key", pub, "--encryption-algorithm",
-        "RSAES_OAEP_SHA_256", "--plaintext", write("pt", b"x"), "--out", existing,
+        "offline",
+        "encrypt",
+        "--public-key",
+        pub,
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--plaintext",
+        write("pt", b"x"),
+        "--out",
+        existing,
     ]
     assert_one_line_error(kmskit(*args, "--overwrite"), 2, "InvalidKeyUsageException")
     assert_one_line_error(kmskit(*args, "--force"), 2, "UsageError")
@@ -126,9 +162,16 @@ def test_verify_with_encrypt_decrypt_key_is_refused_and_force_overrides(
     pub = aws_json(keys["rsa"], KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")
     signature = keys["rsa"].private.sign(MESSAGE, padding.PKCS1v15(), hashes.SHA256())
     args = [
-        "offline", "verify", "--public-key", pub, "--signing-algorithm",
-        "RSASSA_PKCS1_V1_5_SHA_256", "--message", write("m", MESSAGE),
-        "--signature", write("s", signature),
+        "offline",
+        "verify",
+        "--public-key",
+        pub,
+        "--signing-algorithm",
+        "RSASSA_PKCS1_V1_5_SHA_256",
+        "--message",
+        write("m", MESSAGE),
+        "--signature",
+        write("s", signature),
     ]
     assert_one_line_error(kmskit(*args), 2, "InvalidKeyUsageException")
     ok(kmskit(*args, "--force"))
@@ -172,28 +215,64 @@ WRONG_ALGORITHM = [
         id="sign-mldsa-ed25519",
     ),
     pytest.param(
-        ["offline", "encrypt", "--public-key", "{p256.pub}", "--encryption-algorithm",
-         "RSAES_OAEP_SHA_1", "--plaintext", "{msg}"],
+        [
+            "offline",
+            "encrypt",
+            "--public-key",
+            "{p256.pub}",
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_1",
+            "--plaintext",
+            "{msg}",
+        ],
         id="encrypt-p256-oaep",
     ),
     pytest.param(
-        ["offline", "encrypt", "--public-key", "{rsa.pub}", "--encryption-algorithm",
-         "SYMMETRIC_DEFAULT", "--plaintext", "{msg}"],
+        [
+            "offline",
+            "encrypt",
+            "--public-key",
+            "{rsa.pub}",
+            "--encryption-algorithm",
+            "SYMMETRIC_DEFAULT",
+            "--plaintext",
+            "{msg}",
+        ],
         id="encrypt-rsa-symmetric",
     ),
     pytest.param(
-        ["offline", "decrypt", "--private-key", "{ed.key}", "--encryption-algorithm",
-         "RSAES_OAEP_SHA_256", "--ciphertext", "{msg}"],
+        [
+            "offline",
+            "decrypt",
+            "--private-key",
+            "{ed.key}",
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--ciphertext",
+            "{msg}",
+        ],
         id="decrypt-ed25519-oaep",
     ),
     pytest.param(
-        ["offline", "derive-shared-secret", "--private-key", "{rsa.key}", "--public-key",
-         "{rsa.pub}"],
+        [
+            "offline",
+            "derive-shared-secret",
+            "--private-key",
+            "{rsa.key}",
+            "--public-key",
+            "{rsa.pub}",
+        ],
         id="derive-rsa",
     ),
     pytest.param(
-        ["offline", "derive-shared-secret", "--private-key", "{k1.key}", "--public-key",
-         "{k1.pub}"],
+        [
+            "offline",
+            "derive-shared-secret",
+            "--private-key",
+            "{k1.key}",
+            "--public-key",
+            "{k1.pub}",
+        ],
         id="derive-secp256k1",  # KMS: secp256k1 is SIGN_VERIFY only
     ),
 ]
@@ -214,8 +293,13 @@ def test_raw_message_over_4096_bytes_exits_2(keys: dict[str, KeyPair], verb: str
     key = ["--private-key", pair.key] if verb == "sign" else ["--public-key", pair.pub]
     extra = [] if verb == "sign" else ["--signature", write("sig", b"\x30\x00")]
     result = kmskit(
-        "offline", verb, *key, "--signing-algorithm", "ECDSA_SHA_256",
-        *_message_args(b"m" * 4097), *extra,
+        "offline",
+        verb,
+        *key,
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        *_message_args(b"m" * 4097),
+        *extra,
     )
     message = assert_one_line_error(result, 2, "ValidationException")
     assert "4096" in message
@@ -243,8 +327,15 @@ def test_wrong_digest_length_or_message_type_exits_2(
     key = ["--private-key", pair.key] if verb == "sign" else ["--public-key", pair.pub]
     extra = [] if verb == "sign" else ["--signature", write("sig", b"\x00" * 64)]
     result = kmskit(
-        "offline", verb, *key, "--signing-algorithm", algorithm, "--message-type", message_type,
-        *_message_args(b"d" * length), *extra,
+        "offline",
+        verb,
+        *key,
+        "--signing-algorithm",
+        algorithm,
+        "--message-type",
+        message_type,
+        *_message_args(b"d" * length),
+        *extra,
     )
     assert_one_line_error(result, 2, "ValidationException")
 
@@ -257,8 +348,16 @@ def test_plaintext_outside_oaep_limits_exits_2(
     keys: dict[str, KeyPair], algorithm: str, length: int
 ) -> None:
     result = kmskit(
-        "offline", "encrypt", "--public-key", keys["rsa"].pub, "--encryption-algorithm",
-        algorithm, "--plaintext", write("pt", b"p" * length), "--out", "ct",
+        "offline",
+        "encrypt",
+        "--public-key",
+        keys["rsa"].pub,
+        "--encryption-algorithm",
+        algorithm,
+        "--plaintext",
+        write("pt", b"p" * length),
+        "--out",
+        "ct",
     )
     message = assert_one_line_error(result, 2, "ValidationException")
     assert str(OAEP_MAX_2048[algorithm]) in message
@@ -335,13 +434,27 @@ def test_garbage_public_key_exits_2(keys: dict[str, KeyPair], verb: str, kind: s
         args: list[Any] = ["inspect-key", key]
     elif verb == "verify":
         args = [
-            "verify", "--public-key", key, "--signing-algorithm", "ECDSA_SHA_256",
-            "--message", write("m", MESSAGE), "--signature", write("s", b"\x30\x00"),
+            "verify",
+            "--public-key",
+            key,
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+            "--message",
+            write("m", MESSAGE),
+            "--signature",
+            write("s", b"\x30\x00"),
         ]
     else:
         args = [
-            "encrypt", "--public-key", key, "--encryption-algorithm", "RSAES_OAEP_SHA_256",
-            "--plaintext", write("m", MESSAGE), "--out", "ct",
+            "encrypt",
+            "--public-key",
+            key,
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--plaintext",
+            write("m", MESSAGE),
+            "--out",
+            "ct",
         ]
     assert_one_line_error(kmskit("offline", *args), 2, name)
     assert not Path("ct").exists()
@@ -357,12 +470,17 @@ def test_garbage_private_key_exits_2(keys: dict[str, KeyPair], verb: str, data: 
     key = write("key.in", data)
     if verb == "sign":
         args: list[Any] = [
-            "--signing-algorithm", "ECDSA_SHA_256", "--message", write("m", MESSAGE),
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+            "--message",
+            write("m", MESSAGE),
         ]
     elif verb == "decrypt":
         args = [
-            "--encryption-algorithm", "RSAES_OAEP_SHA_256",
-            "--ciphertext", write("c", b"\0" * 256),
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--ciphertext",
+            write("c", b"\0" * 256),
         ]
     else:
         args = ["--public-key", keys["p256"].pub]
@@ -373,8 +491,14 @@ def test_garbage_private_key_exits_2(keys: dict[str, KeyPair], verb: str, data: 
 
 def test_public_key_as_private_key_says_so(keys: dict[str, KeyPair]) -> None:
     result = kmskit(
-        "offline", "sign", "--private-key", keys["p256"].pub, "--signing-algorithm",
-        "ECDSA_SHA_256", "--message", write("m", MESSAGE),
+        "offline",
+        "sign",
+        "--private-key",
+        keys["p256"].pub,
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--message",
+        write("m", MESSAGE),
     )
     assert "PUBLIC KEY" in assert_one_line_error(result, 2, "KeyFormatError")
 
@@ -383,14 +507,30 @@ def test_public_key_as_private_key_says_so(keys: dict[str, KeyPair]) -> None:
     ("option", "verb_args"),
     [
         ("--signing-algorithm", ["sign", "--private-key", "{rsa.key}", "--message", "{msg}"]),
-        ("--message-type", ["sign", "--private-key", "{rsa.key}", "--message", "{msg}",
-                            "--signing-algorithm", "RSASSA_PSS_SHA_256"]),
-        ("--encryption-algorithm", ["encrypt", "--public-key", "{rsa.pub}",
-                                    "--plaintext", "{msg}"]),
-        ("--key-agreement-algorithm", ["derive-shared-secret", "--private-key", "{p256.key}",
-                                       "--public-key", "{p256b.pub}"]),
-        ("--key-pair-spec", ["generate-key-pair", "--private-key-out", "a",
-                             "--public-key-out", "b"]),
+        (
+            "--message-type",
+            [
+                "sign",
+                "--private-key",
+                "{rsa.key}",
+                "--message",
+                "{msg}",
+                "--signing-algorithm",
+                "RSASSA_PSS_SHA_256",
+            ],
+        ),
+        (
+            "--encryption-algorithm",
+            ["encrypt", "--public-key", "{rsa.pub}", "--plaintext", "{msg}"],
+        ),
+        (
+            "--key-agreement-algorithm",
+            ["derive-shared-secret", "--private-key", "{p256.key}", "--public-key", "{p256b.pub}"],
+        ),
+        (
+            "--key-pair-spec",
+            ["generate-key-pair", "--private-key-out", "a", "--public-key-out", "b"],
+        ),
         ("--output", ["inspect-key", "{rsa.pub}"]),
     ],
 )
@@ -428,13 +568,29 @@ def test_group_without_verb_shows_usage_and_exits_2() -> None:
 def test_wrong_oaep_hash_is_an_operation_failure(keys: dict[str, KeyPair]) -> None:
     ok(
         kmskit(
-            "offline", "encrypt", "--public-key", keys["rsa"].pub, "--encryption-algorithm",
-            "RSAES_OAEP_SHA_1", "--plaintext", write("pt", b"secret"), "--out", "ct",
+            "offline",
+            "encrypt",
+            "--public-key",
+            keys["rsa"].pub,
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_1",
+            "--plaintext",
+            write("pt", b"secret"),
+            "--out",
+            "ct",
         )
     )
     result = kmskit(
-        "offline", "decrypt", "--private-key", keys["rsa"].key, "--encryption-algorithm",
-        "RSAES_OAEP_SHA_256", "--ciphertext", "ct", "--out", "pt.out",
+        "offline",
+        "decrypt",
+        "--private-key",
+        keys["rsa"].key,
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--ciphertext",
+        "ct",
+        "--out",
+        "pt.out",
     )
     assert_one_line_error(result, 1, "InvalidCiphertextException")
     assert not Path("pt.out").exists()
@@ -442,8 +598,12 @@ def test_wrong_oaep_hash_is_an_operation_failure(keys: dict[str, KeyPair]) -> No
 
 def test_different_curves_for_ecdh_exit_2(keys: dict[str, KeyPair]) -> None:
     result = kmskit(
-        "offline", "derive-shared-secret", "--private-key", keys["p256"].key,
-        "--public-key", keys["p384"].pub,
+        "offline",
+        "derive-shared-secret",
+        "--private-key",
+        keys["p256"].key,
+        "--public-key",
+        keys["p384"].pub,
     )
     assert_one_line_error(result, 2, "ValidationException")
 

@@ -24,16 +24,57 @@ def _output_command(verb: str, keys: dict[str, KeyPair], out: str) -> list[Any]:
     rsa_pair, msg = keys["rsa"], write("msg", MESSAGE)
     ct = write("ct", rsa_pair.private.public_key().encrypt(b"pt", oaep("RSAES_OAEP_SHA_256")))
     commands: dict[str, list[Any]] = {
-        "sign": ["sign", "--private-key", rsa_pair.key, "--signing-algorithm",
-                 "RSASSA_PSS_SHA_256", "--message", msg, "--out", out],
-        "encrypt": ["encrypt", "--public-key", rsa_pair.pub, "--encryption-algorithm",
-                    "RSAES_OAEP_SHA_256", "--plaintext", msg, "--out", out],
-        "decrypt": ["decrypt", "--private-key", rsa_pair.key, "--encryption-algorithm",
-                    "RSAES_OAEP_SHA_256", "--ciphertext", ct, "--out", out],
-        "derive-shared-secret": ["derive-shared-secret", "--private-key", keys["p256"].key,
-                                 "--public-key", keys["p256b"].pub, "--out", out],
-        "generate-key-pair": ["generate-key-pair", "--key-pair-spec", "ECC_NIST_P256",
-                              "--private-key-out", out, "--public-key-out", "fresh.pub"],
+        "sign": [
+            "sign",
+            "--private-key",
+            rsa_pair.key,
+            "--signing-algorithm",
+            "RSASSA_PSS_SHA_256",
+            "--message",
+            msg,
+            "--out",
+            out,
+        ],
+        "encrypt": [
+            "encrypt",
+            "--public-key",
+            rsa_pair.pub,
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--plaintext",
+            msg,
+            "--out",
+            out,
+        ],
+        "decrypt": [
+            "decrypt",
+            "--private-key",
+            rsa_pair.key,
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--ciphertext",
+            ct,
+            "--out",
+            out,
+        ],
+        "derive-shared-secret": [
+            "derive-shared-secret",
+            "--private-key",
+            keys["p256"].key,
+            "--public-key",
+            keys["p256b"].pub,
+            "--out",
+            out,
+        ],
+        "generate-key-pair": [
+            "generate-key-pair",
+            "--key-pair-spec",
+            "ECC_NIST_P256",
+            "--private-key-out",
+            out,
+            "--public-key-out",
+            "fresh.pub",
+        ],
     }
     return commands[verb]
 
@@ -59,31 +100,82 @@ def test_existing_output_needs_force(keys: dict[str, KeyPair], work: Path, verb:
 
 FAILING_WITH_OUT = [
     pytest.param(
-        ["sign", "--private-key", "{rsa.key}", "--signing-algorithm", "ECDSA_SHA_256",
-         "--message", "{msg}"], 2, "InvalidKeyUsageException", id="sign-wrong-algorithm",
+        [
+            "sign",
+            "--private-key",
+            "{rsa.key}",
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+            "--message",
+            "{msg}",
+        ],
+        2,
+        "InvalidKeyUsageException",
+        id="sign-wrong-algorithm",
     ),
     pytest.param(
-        ["sign", "--private-key", "{rsa.key}", "--signing-algorithm", "RSASSA_PSS_SHA_256",
-         "--message-type", "DIGEST", "--message", "{msg}"], 2, "ValidationException",
+        [
+            "sign",
+            "--private-key",
+            "{rsa.key}",
+            "--signing-algorithm",
+            "RSASSA_PSS_SHA_256",
+            "--message-type",
+            "DIGEST",
+            "--message",
+            "{msg}",
+        ],
+        2,
+        "ValidationException",
         id="sign-bad-digest",
     ),
     pytest.param(
-        ["encrypt", "--public-key", "{p256.pub}", "--encryption-algorithm",
-         "RSAES_OAEP_SHA_256", "--plaintext", "{msg}"], 2, "InvalidKeyUsageException",
+        [
+            "encrypt",
+            "--public-key",
+            "{p256.pub}",
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--plaintext",
+            "{msg}",
+        ],
+        2,
+        "InvalidKeyUsageException",
         id="encrypt-wrong-key",
     ),
     pytest.param(
-        ["decrypt", "--private-key", "{rsa.key}", "--encryption-algorithm",
-         "RSAES_OAEP_SHA_256", "--ciphertext", "{msg}"], 1, "InvalidCiphertextException",
+        [
+            "decrypt",
+            "--private-key",
+            "{rsa.key}",
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--ciphertext",
+            "{msg}",
+        ],
+        1,
+        "InvalidCiphertextException",
         id="decrypt-garbage",
     ),
     pytest.param(
         ["derive-shared-secret", "--private-key", "{p256.key}", "--public-key", "{p384.pub}"],
-        2, "ValidationException", id="derive-curve-mismatch",
+        2,
+        "ValidationException",
+        id="derive-curve-mismatch",
     ),
     pytest.param(
-        ["decrypt", "--private-key", "{rsa.key}", "--encryption-algorithm",
-         "RSAES_OAEP_SHA_256", "--ciphertext", "no-such-file"], 2, USAGE, id="unreadable-input",
+        [
+            "decrypt",
+            "--private-key",
+            "{rsa.key}",
+            "--encryption-algorithm",
+            "RSAES_OAEP_SHA_256",
+            "--ciphertext",
+            "no-such-file",
+        ],
+        2,
+        USAGE,
+        id="unreadable-input",
     ),
 ]
 
@@ -129,8 +221,14 @@ def test_out_onto_a_directory_leaves_no_temp_file(keys: dict[str, KeyPair], work
 def test_generate_key_pair_failure_leaves_no_private_key(work: Path) -> None:
     write("taken.pub", b"keep me")
     result = kmskit(
-        "offline", "generate-key-pair", "--key-pair-spec", "ECC_NIST_P256",
-        "--private-key-out", "new.key", "--public-key-out", "taken.pub",
+        "offline",
+        "generate-key-pair",
+        "--key-pair-spec",
+        "ECC_NIST_P256",
+        "--private-key-out",
+        "new.key",
+        "--public-key-out",
+        "taken.pub",
     )
     assert_one_line_error(result, 2, USAGE)
     assert Path("taken.pub").read_bytes() == b"keep me"
@@ -146,7 +244,16 @@ def test_out_onto_a_directory_is_a_usage_error(keys: dict[str, KeyPair]) -> None
 def test_stdin_for_two_arguments_is_a_usage_error(keys: dict[str, KeyPair]) -> None:
     signature = keys["p256"].private.sign(MESSAGE, ec.ECDSA(hashes.SHA256()))
     result = kmskit(
-        "offline", "verify", "--public-key", keys["p256"].pub, "--signing-algorithm",
-        "ECDSA_SHA_256", "--message", "-", "--signature", "-", stdin=MESSAGE + signature,
+        "offline",
+        "verify",
+        "--public-key",
+        keys["p256"].pub,
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--message",
+        "-",
+        "--signature",
+        "-",
+        stdin=MESSAGE + signature,
     )
     assert_one_line_error(result, 2, USAGE)

@@ -156,15 +156,26 @@ def test_esdk_kms_provider_both_directions(moto: Moto, monkeypatch: pytest.Monke
 def test_cli_round_trip(moto: Moto, tmp_path: Path) -> None:
     (tmp_path / "plain.bin").write_bytes(DATA)
     enc, out = tmp_path / "plain.bin.kmskit", tmp_path / "plain.out"
-    ok(kmskit("encrypt", tmp_path / "plain.bin", "-o", enc, "--wrapping-key", moto.spec(),
-              "-c", "purpose=cli"))  # fmt: skip
+    ok(
+        kmskit(
+            "encrypt",
+            tmp_path / "plain.bin",
+            "-o",
+            enc,
+            "--wrapping-key",
+            moto.spec(),
+            "-c",
+            "purpose=cli",
+        )
+    )
     doc = ok(kmskit("inspect", enc)).json()
     assert doc["EncryptedDataKeys"][0]["KeyName"] == moto.arn
     ok(kmskit("decrypt", enc, "-o", out, "--wrapping-key", moto.spec(), "-c", "purpose=cli"))
     assert out.read_bytes() == DATA
     # Another key: no keyring matches; nothing is written.
-    result = kmskit("decrypt", enc, "-o", tmp_path / "x", "--wrapping-key",
-                    moto.spec(moto.other_arn))  # fmt: skip
+    result = kmskit(
+        "decrypt", enc, "-o", tmp_path / "x", "--wrapping-key", moto.spec(moto.other_arn)
+    )
     assert_one_line_error(result, 1, "NoMatchingKeyringError")
     assert not (tmp_path / "x").exists()
 

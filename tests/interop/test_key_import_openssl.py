@@ -239,8 +239,15 @@ def test_sm2pke_wrapping_decrypts_with_openssl(tmp_path: Path, openssl_bin: str)
     pem = openssl(openssl_bin, "pkey", "-in", tmp_path / "sm2.pem", "-pubout")
     wrapped = wrap_key_material(load_public_key(pem), b"s" * 16, "SM2PKE")
     (tmp_path / "w.bin").write_bytes(wrapped)
-    theirs = openssl(openssl_bin, "pkeyutl", "-decrypt", "-inkey", tmp_path / "sm2.pem", "-in",
-                     tmp_path / "w.bin")
+    theirs = openssl(
+        openssl_bin,
+        "pkeyutl",
+        "-decrypt",
+        "-inkey",
+        tmp_path / "sm2.pem",
+        "-in",
+        tmp_path / "w.bin",
+    )
     assert theirs == b"s" * 16
     private = load_private_key((tmp_path / "sm2.pem").read_bytes())
     assert bytes(unwrap_key_material(private, wrapped, "SM2PKE")) == b"s" * 16

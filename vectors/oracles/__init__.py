@@ -1,25 +1,38 @@
-"""Independent implementations that cross-check generated vectors: ``openssl`` and ``gmssl``.
+"""Independent implementations that cross-check generated vectors: ``openssl``, ``gmssl``, ``esdk``.
 
 An oracle judges one test at a time and answers with a :class:`~vectors._family.Verdict`,
 or a :class:`Skip` naming why it cannot express the case (counted, never silently
 dropped). ``leniency`` names the documented reason an oracle accepts an invalid case, if
 there is one (docs/vectors.md#known-oracle-leniencies); every other difference is a
-disagreement.
+disagreement. ``esdk`` (aws-encryption-sdk) checks envelope vector directories only; it
+also satisfies :class:`EnvelopeOracle`, which judges one resolved envelope test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from offline.errors import ValidationException
 from vectors._family import Verdict
 
-__all__ = ["ORACLES", "Oracle", "Skip", "get_oracle"]
+if TYPE_CHECKING:
+    from vectors._envelope_check import EnvelopeTest
+
+__all__ = [
+    "ENVELOPE_ORACLES",
+    "ORACLES",
+    "EnvelopeOracle",
+    "Oracle",
+    "Skip",
+    "get_envelope_oracle",
+    "get_oracle",
+]
 
 Json = Mapping[str, Any]
-ORACLES: Final = ("openssl", "gmssl")
+ORACLES: Final = ("openssl", "gmssl", "esdk")
+ENVELOPE_ORACLES: Final = ("esdk",)
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,19 @@ class Oracle(Protocol):
         ...
 
 
+class EnvelopeOracle(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def judge_message(self, test: EnvelopeTest) -> Verdict | Skip:
+        """Decrypt one envelope test: a Verdict, or a Skip when it cannot be expressed."""
+        ...
+
+    def message_leniency(self, test: EnvelopeTest) -> str | None:
+        """The documented reason this oracle accepts this invalid test, or None."""
+        ...
+
+
 def get_oracle(name: str) -> Oracle:
     """Return a ready oracle; raises ValidationException if unknown or not installed."""
     if name == "openssl":
@@ -57,4 +83,21 @@ def get_oracle(name: str) -> Oracle:
         from vectors.oracles.gmssl import GmsslOracle
 
         return GmsslOracle.locate()
+    if name == "esdk":
+        from vectors.oracles.esdk import EsdkOracle
+
+        return EsdkOracle.locate()
     raise ValidationException(f"unknown oracle {name!r}; expected one of: {', '.join(ORACLES)}")
+
+
+def get_envelope_oracle(name: str) -> EnvelopeOracle:
+    """Return a ready oracle for envelope vectors; raises ValidationException for one that
+    cannot check envelope messages, or is not installed."""
+    if name not in ENVELOPE_ORACLES:
+        raise ValidationException(
+            f"oracle {name!r} cannot check envelope vectors; expected one of:"
+            f" {', '.join(ENVELOPE_ORACLES)}"
+        )
+    from vectors.oracles.esdk import EsdkOracle
+
+    return EsdkOracle.locate()
