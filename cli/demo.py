@@ -1,15 +1,21 @@
-"""``kmskit demo``: the main jobs end to end in a throwaway directory, as a transcript.
+"""``kmskit demo``: the main jobs end to end in a throwaway home, as a transcript.
 
 Each step is printed as the ``kmskit`` command a user would type, then run in-process
-through the same command group, so the demo shows real commands and their real output.
+through the same command group, so the demo shows real commands and their real output. The
+keystore lives in a temporary ``KMSKIT_HOME``; nothing outside the temporary directory is
+read or written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+import io
 import os
 import shlex
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -17,119 +23,133 @@ import click
 from offline.errors import KmskitError
 
 
-def _run(root: click.Group, command: str, *, expect_failure: bool = False) -> None:
-    """Show ``command`` as a user would type it, then run it through the real CLI."""
-    args = shlex.split(command)
+def _run(root: click.Group, command: str, *, expect_failure: str | None = None) -> str:
+    """Show ``command`` as a user would type it, run it through the real CLI, and return what
+    it printed (which is also shown)."""
     click.secho("$ kmskit " + command, fg="cyan")
+    buffer = io.StringIO()
     try:
-        root.main(args=args, prog_name="kmskit", standalone_mode=False)
+        with contextlib.redirect_stdout(buffer):
+            root.main(args=shlex.split(command), prog_name="kmskit", standalone_mode=False)
     except KmskitError as exc:
-        if not expect_failure:
+        click.echo(buffer.getvalue(), nl=False)
+        if expect_failure is None:
             raise
-        click.echo(f"{exc.code}: {exc}   <- expected: the message was altered")
-        return
-    if expect_failure:
-        raise click.ClickException("the tampered message verified; the demo found a bug")
+        click.echo(f"{exc.code}: {exc}")
+        click.secho(f"   ^ expected: {expect_failure}", fg="green")
+        return ""
+    click.echo(buffer.getvalue(), nl=False)
+    if expect_failure is not None:
+        raise click.ClickException(f"this should have failed ({expect_failure}); a bug")
+    return buffer.getvalue()
 
 
 def _same(a: Path, b: Path) -> None:
     if not hmac.compare_digest(a.read_bytes(), b.read_bytes()):
         raise click.ClickException(f"{a.name} and {b.name} differ; the demo found a bug")
-    click.echo(f"   {a.name} == {b.name}")
+    click.secho(f"   {a.name} and {b.name} are identical", fg="green")
+
+
+def _step(title: str) -> None:
+    click.secho(f"\n# {title}", fg="yellow")
+
+
+@contextlib.contextmanager
+def _scratch(keep: bool) -> Iterator[Path]:
+    """A temporary working directory holding the keystore home, restored on exit."""
+    work = Path(tempfile.mkdtemp(prefix="kmskit-demo-"))
+    old_cwd, old_home = Path.cwd(), os.environ.get("KMSKIT_HOME")
+    os.chdir(work)
+    os.environ["KMSKIT_HOME"] = str(work / "home")
+    try:
+        yield work
+    finally:
+        os.chdir(old_cwd)
+        if old_home is None:
+            os.environ.pop("KMSKIT_HOME", None)
+        else:
+            os.environ["KMSKIT_HOME"] = old_home
+        if keep:
+            click.echo(f"kept {work}")
+        else:
+            shutil.rmtree(work)
 
 
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the working directory and print its path.")
 @click.pass_context
 def demo(ctx: click.Context, keep: bool) -> None:
-    """Run the main jobs offline in a temporary directory and show every command."""
+    """Run the main jobs in a temporary keystore home and show every command.
+
+    Creates KMS keys in a local keystore, encrypts and decrypts a file with envelope
+    encryption, generates a data key, signs with an SM2 key and verifies offline with its
+    downloaded public key, and checks the audit log.
+    """
     root = ctx.find_root().command
     assert isinstance(root, click.Group)
-    work = Path(tempfile.mkdtemp(prefix="kmskit-demo-"))
-    old = Path.cwd()
-    os.chdir(work)
-    try:
-        click.secho(f"# working in {work}", fg="yellow")
+    with _scratch(keep) as work:
+        click.secho(f"# export KMSKIT_HOME={work / 'home'}", fg="yellow")
+        report = Path("report.csv")
+        rows = (f"{i},account-{i:05d},{i * 37 % 1000}.00\n" for i in range(20000))
+        report.write_text("".join(rows))
+
+        _step("1. A local keystore and a KMS key with an alias")
+        _run(root, "init")
+        key_id = _run(
+            root,
+            "kms create-key --description 'demo root key' --query KeyMetadata.KeyId"
+            " --output text",
+        ).strip()
+        _run(root, f"kms create-alias --alias-name alias/demo --target-key-id {key_id}")
+
+        _step("2. Envelope-encrypt a file under the key, bound to an encryption context")
+        _run(root, "encrypt report.csv -o report.csv.kmskit --wrapping-key key=alias/demo"
+                   " --encryption-context purpose=demo")
+        _run(root, "inspect report.csv.kmskit")
+        _run(root, "decrypt report.csv.kmskit -o report.out.csv --wrapping-key key=alias/demo"
+                   " --encryption-context purpose=demo")
+        _same(report, Path("report.out.csv"))
+        _run(root, "decrypt report.csv.kmskit -o wrong.csv --wrapping-key key=alias/demo"
+                   " --encryption-context purpose=other",
+             expect_failure="the context does not match, and no output file is left")
+
+        _step("3. A data key, as GenerateDataKey returns it")
+        _run(root, "kms generate-data-key --key-id alias/demo --key-spec AES_256"
+                   " --encryption-context purpose=demo --query KeyId --output text")
+
+        _step("4. SM2: sign in the keystore, verify offline with the downloaded public key")
+        sm2_key = _run(
+            root,
+            "kms create-key --key-spec SM2 --key-usage SIGN_VERIFY"
+            " --query KeyMetadata.KeyId --output text",
+        ).strip()
         Path("message.txt").write_text("Pay 100 to Alice\n")
-        Path("secret.txt").write_text("the launch code is 0000\n")
-
-        click.secho("\n# 1. Key pairs, as GenerateDataKeyPair makes them", fg="yellow")
-        for name, spec in (
-            ("rsa", "RSA_3072"),
-            ("alice", "ECC_NIST_P256"),
-            ("bob", "ECC_NIST_P256"),
-            ("sm2", "SM2"),
-        ):
-            _run(
-                root,
-                f"offline generate-key-pair --key-pair-spec {spec}"
-                f" --private-key-out {name}.key --public-key-out {name}.pub",
-            )
-        _run(root, "offline inspect-key sm2.pub")
-
-        click.secho("\n# 2. Sign and verify (ECDSA), then a tampered message", fg="yellow")
-        ecdsa = "--signing-algorithm ECDSA_SHA_256"
-        _run(
+        signature = _run(
             root,
-            f"offline sign --private-key alice.key {ecdsa} --message message.txt --out message.sig",
-        )
-        _run(
-            root,
-            f"offline verify --public-key alice.pub {ecdsa} --message message.txt"
-            " --signature message.sig",
-        )
+            f"kms sign --key-id {sm2_key} --signing-algorithm SM2DSA"
+            " --message fileb://message.txt --query Signature --output text",
+        ).strip()
+        Path("message.sig.b64").write_text(signature)
+        with contextlib.redirect_stdout(io.StringIO()) as public_json:
+            root.main(args=["kms", "get-public-key", "--key-id", sm2_key], standalone_mode=False)
+        Path("sm2-public.json").write_text(public_json.getvalue())
+        click.secho(f"$ kmskit kms get-public-key --key-id {sm2_key} > sm2-public.json",
+                    fg="cyan")
+        _run(root, "offline inspect-key sm2-public.json")
+        Path("message.sig").write_bytes(_b64decode(signature))
+        _run(root, "offline verify --public-key sm2-public.json --signing-algorithm SM2DSA"
+                   " --message message.txt --signature message.sig")
         Path("forged.txt").write_text("Pay 900 to Mallory\n")
-        _run(
-            root,
-            f"offline verify --public-key alice.pub {ecdsa} --message forged.txt"
-            " --signature message.sig",
-            expect_failure=True,
-        )
+        _run(root, "offline verify --public-key sm2-public.json --signing-algorithm SM2DSA"
+                   " --message forged.txt --signature message.sig",
+             expect_failure="the message was altered")
 
-        click.secho("\n# 3. SM2 signature with the default distinguishing ID", fg="yellow")
-        _run(
-            root,
-            "offline sign --private-key sm2.key --signing-algorithm SM2DSA"
-            " --message message.txt --out message.sm2sig",
-        )
-        _run(
-            root,
-            "offline verify --public-key sm2.pub --signing-algorithm SM2DSA"
-            " --message message.txt --signature message.sm2sig --output json",
-        )
-
-        click.secho("\n# 4. Encrypt a file to a public key (RSA-OAEP and SM2PKE)", fg="yellow")
-        for key, alg in (("rsa", "RSAES_OAEP_SHA_256"), ("sm2", "SM2PKE")):
-            _run(
-                root,
-                f"offline encrypt --public-key {key}.pub --encryption-algorithm {alg}"
-                f" --plaintext secret.txt --out secret.{key}.bin",
-            )
-            _run(
-                root,
-                f"offline decrypt --private-key {key}.key --encryption-algorithm {alg}"
-                f" --ciphertext secret.{key}.bin --out secret.{key}.txt",
-            )
-            _same(Path("secret.txt"), Path(f"secret.{key}.txt"))
-
-        click.secho("\n# 5. ECDH: both sides derive the same secret", fg="yellow")
-        _run(
-            root,
-            "offline derive-shared-secret --private-key alice.key --public-key bob.pub"
-            " --out alice.secret",
-        )
-        _run(
-            root,
-            "offline derive-shared-secret --private-key bob.key --public-key alice.pub"
-            " --out bob.secret",
-        )
-        _same(Path("alice.secret"), Path("bob.secret"))
+        _step("5. The audit log: every operation, hash-chained, no secrets")
+        _run(root, "audit verify")
         click.secho("\n# demo finished: every step passed", fg="green")
-    finally:
-        os.chdir(old)
-        if keep:
-            click.echo(f"kept {work}")
-        else:
-            for path in sorted(work.rglob("*"), reverse=True):
-                path.unlink()
-            work.rmdir()
+
+
+def _b64decode(text: str) -> bytes:
+    import base64
+
+    return base64.b64decode(text)
