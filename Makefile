@@ -48,10 +48,16 @@ vectors-check: $(STAMP)
 	done; \
 	for k in sm2-sign sm2-encrypt; do \
 	    $(VENV)/bin/kmskit vectors check vectors/sets/$$k.json --oracle gmssl; \
-	done
+	done; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(VENV)/bin/kmskit vectors generate --kind envelope --seed $(VECTOR_SEED) -o $$tmp/envelope; \
+	diff -r $$tmp/envelope vectors/sets/envelope; \
+	$(VENV)/bin/kmskit vectors check vectors/sets/envelope --oracle esdk
 
 vectors-regen: $(STAMP)
 	@set -e; for k in $(VECTOR_KINDS); do \
 	    $(VENV)/bin/kmskit vectors generate --kind $$k --seed $(VECTOR_SEED) \
 	        -o vectors/sets/$$k.json --overwrite; \
-	done
+	done; \
+	$(VENV)/bin/kmskit vectors generate --kind envelope --seed $(VECTOR_SEED) \
+	    -o vectors/sets/envelope --overwrite

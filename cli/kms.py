@@ -487,8 +487,9 @@ def kms(ctx: click.Context, home: str | None) -> None:
 
     Replace `aws kms` with `kmskit kms` in a script. Blob arguments are base64 or
     fileb://FILE; --encryption-context takes JSON or k=v,k2=v2; --query and
-    --output json|text work as in the AWS CLI. `kmskit kms OPERATION --help` lists an
-    operation's flags; beside each operation below is the KMS API it calls.
+    --output json|text work as in the AWS CLI (get-public-key also takes --output pem).
+    `kmskit kms OPERATION --help` lists an operation's flags; beside each operation below
+    is the KMS API it calls. docs/cli.md lists every difference from aws kms.
     """
     ctx.meta["kmskit.home"] = home
 

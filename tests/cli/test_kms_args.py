@@ -115,6 +115,18 @@ def test_operation_matches_the_service_model(operation: Any) -> None:
             assert set(param.choices) <= set(enum) | {"SM4"}, param.member
 
 
+def test_list_operations_are_the_models_paginators() -> None:
+    """The operations botocore pages (paginators-1.json) are the ones kmskit pages."""
+    botocore = pytest.importorskip("botocore")
+    path = Path(botocore.__file__).parent / "data" / "kms" / "2014-11-01" / "paginators-1.json"
+    paginators = json.loads(path.read_text())["pagination"]
+    for operation in OPERATIONS:
+        if operation.api in paginators:
+            assert operation.list_key == paginators[operation.api]["result_key"], operation.name
+        else:
+            assert operation.list_key == "", operation.name
+
+
 def test_every_listed_operation_is_a_command() -> None:
     wanted = """create-key describe-key list-keys create-alias update-alias delete-alias
     list-aliases enable-key disable-key schedule-key-deletion cancel-key-deletion
