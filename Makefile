@@ -4,6 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed
+# The layer folders install as kmskit.<layer> (pyproject.toml). A strict editable install links
+# each file into build/__editable__*, which mypy can read; a file added or removed later needs
+# a reinstall, so the folders themselves (their mtime changes then) are prerequisites.
+PACKAGE_DIRS := facade offline keystore envelope envelope/keyrings cli vectors vectors/oracles
+EDITABLE := --config-settings editable_mode=strict
+LINT_PATHS := facade offline keystore envelope cli vectors tests bench
 
 .PHONY: demo test lint bench clean
 
@@ -11,19 +17,19 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[fast]'
+$(DEMO_STAMP): pyproject.toml $(PACKAGE_DIRS) | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[fast]' $(EDITABLE)
 	touch $@
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[fast,test]'
+$(STAMP): pyproject.toml $(PACKAGE_DIRS) | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[fast,test]' $(EDITABLE)
 	touch $@ $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)
 	$(VENV)/bin/kmskit demo
 
 lint: $(STAMP)
-	$(PY) -m ruff check offline keystore envelope cli vectors tests bench
+	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m mypy
 
 test: $(STAMP) lint
@@ -33,7 +39,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # Shipped test-vector sets: regenerate and compare byte for byte, then check each with the
 # independent oracles. `make test` runs the same through tests/vectors/test_shipped.py.

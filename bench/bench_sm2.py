@@ -22,11 +22,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from offline import _sm2_curve, sm2
+from kmskit.offline import _sm2_curve, sm2
 
 MESSAGE = b"kmskit SM2 benchmark message: " + bytes(range(34))
 

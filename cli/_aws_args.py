@@ -33,8 +33,8 @@ from typing import Any, Literal
 
 import click
 
-from cli._aws_shorthand import ShorthandError, parse_shorthand
-from cli._files import load_paramfile
+from kmskit.cli._aws_shorthand import ShorthandError, parse_shorthand
+from kmskit.cli._files import load_paramfile
 
 Kind = Literal[
     "string", "integer", "boolean", "blob", "timestamp", "map", "structure", "list", "structures"
@@ -362,7 +362,7 @@ def _global_options(
     if "query" in chosen and output == "pem":
         raise click.UsageError("--query cannot be used with --output pem", ctx=ctx)
     if "query" in chosen:
-        from cli._aws_output import compile_query
+        from kmskit.cli._aws_output import compile_query
 
         query = compile_query(str(chosen["query"]))
     # As in the AWS CLI, giving --limit or --marker yourself turns automatic paging off.

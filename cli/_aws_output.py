@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from cli._aws_args import GlobalOptions
+from kmskit.cli._aws_args import GlobalOptions
 
 
 def compile_query(expression: str) -> Any:

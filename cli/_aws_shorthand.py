@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cli._files import load_paramfile
+from kmskit.cli._files import load_paramfile
 
 
 class ShorthandError(ValueError):

@@ -11,13 +11,13 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cli._files import read_blob
-from cli._wrapping_keys import AWS_KMS, KEYSTORE, RAW_AES, RAW_RSA, WrappingKeySpec
-from cli.keystore_admin import open_home
+from kmskit.cli._files import read_blob
+from kmskit.cli._wrapping_keys import AWS_KMS, KEYSTORE, RAW_AES, RAW_RSA, WrappingKeySpec
+from kmskit.cli.keystore_admin import open_home
 
 if TYPE_CHECKING:
-    from envelope import Keyring
-    from keystore import Keystore
+    from kmskit.envelope import Keyring
+    from kmskit.keystore import Keystore
 
 __all__ = ["build_keyrings"]
 
@@ -35,7 +35,7 @@ def build_keyrings(
     force: bool = False,
 ) -> list[Keyring]:
     """One keyring per SPEC; the keystore is opened once (in ``stack``) if a SPEC needs it."""
-    from envelope.keyrings import (
+    from kmskit.envelope.keyrings import (
         AwsKmsKeyring,
         KeystoreKeyring,
         RawAesKeyring,

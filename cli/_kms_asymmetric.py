@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cli._aws_args import AwsParam
-from cli._kms_operation import (
+from kmskit.cli._aws_args import AwsParam
+from kmskit.cli._kms_operation import (
     CONTEXT,
     DRY_RUN,
     GRANT_TOKENS,
@@ -24,7 +24,7 @@ from cli._kms_operation import (
     key_id,
     kwargs,
 )
-from offline.specs import (
+from kmskit.offline.specs import (
     DATA_KEY_PAIR_SPECS,
     KeyAgreementAlgorithm,
     MacAlgorithm,
@@ -33,7 +33,7 @@ from offline.specs import (
 )
 
 if TYPE_CHECKING:
-    from keystore import Keystore
+    from kmskit.keystore import Keystore
 
 _SIGNING = tuple(a.value for a in SigningAlgorithm)
 _MESSAGE_TYPES = tuple(m.value for m in MessageType)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cli._aws_args import AwsParam
-from cli._kms_operation import LIMIT, MARKER, Operation, Result, key_id, kwargs, page
-from offline.specs import WRAPPING_KEY_SPECS, WrappingAlgorithm
+from kmskit.cli._aws_args import AwsParam
+from kmskit.cli._kms_operation import LIMIT, MARKER, Operation, Result, key_id, kwargs, page
+from kmskit.offline.specs import WRAPPING_KEY_SPECS, WrappingAlgorithm
 
 if TYPE_CHECKING:
-    from keystore import Keystore
+    from kmskit.keystore import Keystore
 
 _KEY = "The key: key ID or key ARN."
 _EXTERNAL_KEY = "The key (Origin EXTERNAL): key ID or key ARN."

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cli._aws_args import AwsParam
+from kmskit.cli._aws_args import AwsParam
 
 if TYPE_CHECKING:
-    from keystore import Keystore
+    from kmskit.keystore import Keystore
 
 
 class HasResponse(Protocol):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from offline.errors import KmskitError
+from kmskit.offline.errors import KmskitError
 
 
 def _run(root: click.Group, command: str, *, expect_failure: str | None = None) -> str:

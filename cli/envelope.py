@@ -20,23 +20,27 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from cli._file_jobs import DEFAULT_SUFFIX, STDIO, Job, MetadataLog, Mode, atomic_output, plan
-from cli._file_jobs import progress as progress_bar
-from cli._files import open_input
-from cli._keyrings import build_keyrings
-from cli._wrapping_keys import (
+from kmskit.cli._file_jobs import DEFAULT_SUFFIX, STDIO, Job, MetadataLog, Mode, atomic_output, plan
+from kmskit.cli._file_jobs import progress as progress_bar
+from kmskit.cli._files import open_input
+from kmskit.cli._keyrings import build_keyrings
+from kmskit.cli._wrapping_keys import (
     SPEC_HELP,
     Role,
     SpecError,
     WrappingKeySpec,
     parse_spec,
 )
-from cli.keystore_admin import HOME_OPTION
-from cli.offline_output import OVERWRITE_OPTION, print_json
-from envelope.suites import DEFAULT_FRAME_LENGTH, DEFAULT_MAX_ENCRYPTED_DATA_KEYS, EnvelopeAlgorithm
+from kmskit.cli.keystore_admin import HOME_OPTION
+from kmskit.cli.offline_output import OVERWRITE_OPTION, print_json
+from kmskit.envelope.suites import (
+    DEFAULT_FRAME_LENGTH,
+    DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
+    EnvelopeAlgorithm,
+)
 
 if TYPE_CHECKING:
-    from envelope import MessageInfo
+    from kmskit.envelope import MessageInfo
 
 __all__ = ["COMMANDS"]
 
@@ -146,7 +150,7 @@ _FORCE = click.option(
 def _run_one(
     mode: Mode, job: Job, op: Operation, *, decode: bool, encode: bool, overwrite: bool
 ) -> MessageInfo:
-    from envelope.armor import ArmorReader, ArmorWriter
+    from kmskit.envelope.armor import ArmorReader, ArmorWriter
 
     fin = open_input(job.source, "IN")
     with contextlib.ExitStack() as stack:
@@ -239,7 +243,7 @@ def encrypt_command(
     A fresh data key encrypts the data and every --wrapping-key wraps it; any one of them
     decrypts. The output appears at OUT only once it is complete.
     """
-    from envelope import encrypt_stream
+    from kmskit.envelope import encrypt_stream
 
     jobs = plan(
         source,
@@ -305,7 +309,7 @@ def decrypt_command(
     The output appears only once the whole message has verified (every frame, the
     signature, the end of input). With -o - nothing is written to stdout before that.
     """
-    from envelope import decrypt_stream
+    from kmskit.envelope import decrypt_stream
 
     jobs = plan(
         source,
@@ -393,7 +397,7 @@ def rewrap_command(
     byte for byte after it verifies. Rotate a root key with --add-wrapping-key NEW and
     --remove-wrapping-key OLD.
     """
-    from envelope import rewrap_stream
+    from kmskit.envelope import rewrap_stream
 
     if not add_keys and not remove:
         raise click.UsageError("give --add-wrapping-key or --remove-wrapping-key")
@@ -441,8 +445,8 @@ def inspect_command(source: str, max_encrypted_data_keys: int, decode: bool) -> 
 
     Nothing shown is authenticated until a decrypt succeeds.
     """
-    from envelope import inspect
-    from envelope.armor import ArmorReader
+    from kmskit.envelope import inspect
+    from kmskit.envelope.armor import ArmorReader
 
     fin = open_input(source, "IN")
     with contextlib.ExitStack() as stack:

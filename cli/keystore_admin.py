@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from keystore import Keystore
+    from kmskit.keystore import Keystore
 
 ENV_PASSPHRASE = "KMSKIT_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 
@@ -48,9 +48,9 @@ def open_home(home: str | None, *, create: bool = True) -> Iterator[Keystore]:
     Raises PassphraseRequiredError with a hint when a passphrase is needed and cannot be
     asked for, and IncorrectPassphraseError for a wrong one.
     """
-    from keystore import open_keystore
-    from keystore.home import resolve_home
-    from offline.errors import PassphraseRequiredError
+    from kmskit.keystore import open_keystore
+    from kmskit.keystore.home import resolve_home
+    from kmskit.offline.errors import PassphraseRequiredError
 
     passphrase = _env_passphrase()
     try:
@@ -72,7 +72,7 @@ def open_home(home: str | None, *, create: bool = True) -> Iterator[Keystore]:
 
 def _new_passphrase(wanted: bool) -> str | None:
     """The passphrase for a new home: KMSKIT_PASSPHRASE, or asked twice with --passphrase."""
-    from offline.errors import PassphraseRequiredError
+    from kmskit.offline.errors import PassphraseRequiredError
 
     env = _env_passphrase()
     if env is not None:
@@ -115,8 +115,8 @@ def init(
     The master key is a random 32-byte key file (master.key, mode 0600) unless a
     passphrase is chosen; then it is derived with scrypt and nothing secret is stored.
     """
-    from keystore import init_home
-    from keystore.home import resolve_home
+    from kmskit.keystore import init_home
+    from kmskit.keystore.home import resolve_home
 
     config = init_home(
         home,
@@ -157,7 +157,7 @@ def _audit_home(ctx: click.Context, home: str | None) -> str | None:
 @click.pass_context
 def audit_list(ctx: click.Context, home: str | None, output: str) -> None:
     """Print every audit record, oldest first (never a secret: no plaintext, no keys)."""
-    from keystore import open_audit_log
+    from kmskit.keystore import open_audit_log
 
     with open_audit_log(_audit_home(ctx, home)) as log:
         for record in log.records():
@@ -190,8 +190,8 @@ def audit_verify(ctx: click.Context, home: str | None) -> None:
     Keep the head hash elsewhere: dropping the newest records is only visible by
     comparing it.
     """
-    from keystore import open_audit_log
-    from offline.errors import AuditLogError
+    from kmskit.keystore import open_audit_log
+    from kmskit.offline.errors import AuditLogError
 
     with open_audit_log(_audit_home(ctx, home)) as log:
         report = log.verify()

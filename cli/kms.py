@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli import _kms_asymmetric, _kms_material
-from cli._aws_args import AwsCommand, AwsParam, GlobalOptions
-from cli._files import check_output_path, write_output
-from cli._kms_operation import (
+from kmskit.cli import _kms_asymmetric, _kms_material
+from kmskit.cli._aws_args import AwsCommand, AwsParam, GlobalOptions
+from kmskit.cli._files import check_output_path, write_output
+from kmskit.cli._kms_operation import (
     CONTEXT,
     DRY_RUN,
     GRANT_TOKENS,
@@ -42,11 +42,11 @@ from cli._kms_operation import (
     kwargs,
     page,
 )
-from cli.keystore_admin import HOME_OPTION, open_home
-from offline.specs import EncryptionAlgorithm
+from kmskit.cli.keystore_admin import HOME_OPTION, open_home
+from kmskit.offline.specs import EncryptionAlgorithm
 
 if TYPE_CHECKING:
-    from keystore import Keystore
+    from kmskit.keystore import Keystore
 
 __all__ = ["OPERATIONS", "Operation", "kms"]
 
@@ -81,7 +81,7 @@ _HARMLESS: dict[str, object] = {
 def _tag_map(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str] | None:
     if tags is None:
         return None
-    from offline.errors import TagException
+    from kmskit.offline.errors import TagException
 
     out: dict[str, str] = {}
     for tag in tags:
@@ -96,7 +96,7 @@ def _tag_map(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str] | None:
 
 def _create_key(ks: Keystore, r: dict[str, Any]) -> Result:
     if "KeySpec" in r and "CustomerMasterKeySpec" in r:
-        from offline.errors import ValidationException
+        from kmskit.offline.errors import ValidationException
 
         raise ValidationException("give KeySpec or CustomerMasterKeySpec, not both")
     spec = r.get("KeySpec", r.get("CustomerMasterKeySpec"))
@@ -495,7 +495,7 @@ def kms(ctx: click.Context, home: str | None) -> None:
 
 
 def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) -> None:
-    from cli._aws_output import emit, emit_pages, paginate
+    from kmskit.cli._aws_output import emit, emit_pages, paginate
 
     _refuse_unsupported(operation, request)
     out = request.get("Out")
@@ -550,7 +550,7 @@ def _refuse_unsupported(operation: Operation, request: Mapping[str, Any]) -> Non
         if param.support == "unsupported" and request[param.member] != _HARMLESS.get(
             param.member, ()
         ):
-            from offline.errors import UnsupportedOperationException
+            from kmskit.offline.errors import UnsupportedOperationException
 
             raise UnsupportedOperationException(
                 f"{param.cli_flag} is not supported by the local keystore ({operation.api})"

@@ -14,13 +14,8 @@ import traceback
 
 import click
 
-from cli.demo import demo
-from cli.envelope import COMMANDS as ENVELOPE_COMMANDS
-from cli.keystore_admin import audit, init
-from cli.kms import kms
-from cli.offline import offline
-from cli.vectors import vectors_group
-from offline.errors import (
+from kmskit.cli._lazy import LazyCommand, LazyGroup
+from kmskit.offline.errors import (
     AccessDeniedException,
     AlreadyExistsException,
     AwsClientError,
@@ -80,7 +75,65 @@ _OPERATION_FAILURES = (
 _USAGE_ERRORS = (PassphraseRequiredError, AwsConfigurationError)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Each group is imported only when it runs (cli/_lazy.py). The summary is the first paragraph of
+# the command's own help; tests/cli/test_startup.py keeps the two equal.
+COMMANDS: dict[str, LazyCommand] = {
+    "audit": LazyCommand(
+        "kmskit.cli.keystore_admin",
+        "audit",
+        "Read and check the keystore's hash-chained audit log.",
+    ),
+    "decrypt": LazyCommand(
+        "kmskit.cli.envelope", "decrypt_command", "Decrypt the envelope message IN into OUT."
+    ),
+    "demo": LazyCommand(
+        "kmskit.cli.demo",
+        "demo",
+        "Run the main jobs in a temporary keystore home and show every command.",
+    ),
+    "encrypt": LazyCommand(
+        "kmskit.cli.envelope",
+        "encrypt_command",
+        "Encrypt IN into an envelope message (AWS Encryption SDK format v2) at OUT.",
+    ),
+    "init": LazyCommand(
+        "kmskit.cli.keystore_admin",
+        "init",
+        "Create a keystore home (any kms command also creates one on first use).",
+    ),
+    "inspect": LazyCommand(
+        "kmskit.cli.envelope",
+        "inspect_command",
+        "Print the header of the message IN as JSON; no key needed.",
+    ),
+    "kms": LazyCommand(
+        "kmskit.cli.kms",
+        "kms",
+        "The aws kms operations on the local keystore, with the same flags and JSON.",
+    ),
+    "offline": LazyCommand(
+        "kmskit.cli.offline",
+        "offline",
+        "Verify, sign, encrypt, decrypt and derive with keys held locally.",
+    ),
+    "rewrap": LazyCommand(
+        "kmskit.cli.envelope",
+        "rewrap_command",
+        "Give the message IN new wrapping keys without re-encrypting it (unsigned suites).",
+    ),
+    "vectors": LazyCommand(
+        "kmskit.cli.vectors",
+        "vectors_group",
+        "Generate and check known-answer test vectors (docs/vectors.md).",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="kmskit")
 def kmskit() -> None:
     """Offline, KMS-compatible envelope encryption and public-key operations.
@@ -93,15 +146,6 @@ def kmskit() -> None:
     2 a usage or input error. Set KMSKIT_DEBUG=1 to see tracebacks.
     """
 
-
-kmskit.add_command(offline)
-kmskit.add_command(demo)
-kmskit.add_command(vectors_group)
-kmskit.add_command(kms)
-kmskit.add_command(init)
-kmskit.add_command(audit)
-for _command in ENVELOPE_COMMANDS:
-    kmskit.add_command(_command)
 
 
 def _one_line(text: str) -> str:

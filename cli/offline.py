@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import click
 
-from cli._files import check_output_path, read_blob, write_output
-from cli.offline_output import (
+from kmskit.cli._files import check_output_path, read_blob, write_output
+from kmskit.cli.offline_output import (
     OUTPUT_OPTION,
     OVERWRITE_OPTION,
     b64,
@@ -22,7 +22,7 @@ from cli.offline_output import (
     sm2_id_from_options,
     with_sm2_id_options,
 )
-from offline.specs import (
+from kmskit.offline.specs import (
     EncryptionAlgorithm,
     KeyAgreementAlgorithm,
     KeySpec,
@@ -51,7 +51,7 @@ def inspect_key(key_file: str, output: str) -> None:
     With --output json the document has the GetPublicKey shape (plus Fingerprint), so it
     can be given back to any --public-key option.
     """
-    from offline.keys import load_public_key
+    from kmskit.offline.keys import load_public_key
 
     pub = load_public_key(read_blob(key_file, "FILE"))
     if output == "json":
@@ -115,8 +115,8 @@ def verify(
     output: str,
 ) -> None:
     """Verify a signature as KMS Verify would. Exit 0 if valid, 1 if not."""
-    from offline.keys import load_public_key
-    from offline.signing import verify as verify_signature
+    from kmskit.offline.keys import load_public_key
+    from kmskit.offline.signing import verify as verify_signature
 
     pub = load_public_key(read_blob(public_key, "--public-key"))
     verify_signature(
@@ -155,8 +155,8 @@ def sign(
     output: str,
 ) -> None:
     """Sign as KMS Sign would, with a local private key (for example a data key pair)."""
-    from offline.keys import load_private_key
-    from offline.signing import sign as sign_message
+    from kmskit.offline.keys import load_private_key
+    from kmskit.offline.signing import sign as sign_message
 
     priv = load_private_key(read_blob(private_key, "--private-key"))
     signature = sign_message(
@@ -197,8 +197,8 @@ def encrypt(
     output: str,
 ) -> None:
     """Encrypt so that only the KMS key behind the public key can decrypt (KMS Decrypt)."""
-    from offline.encryption import encrypt as encrypt_plaintext
-    from offline.keys import load_public_key
+    from kmskit.offline.encryption import encrypt as encrypt_plaintext
+    from kmskit.offline.keys import load_public_key
 
     pub = load_public_key(read_blob(public_key, "--public-key"))
     ciphertext = encrypt_plaintext(
@@ -228,8 +228,8 @@ def decrypt(
     output: str,
 ) -> None:
     """Decrypt an RSAES_OAEP or SM2PKE ciphertext with a local private key."""
-    from offline.encryption import decrypt as decrypt_ciphertext
-    from offline.keys import load_private_key
+    from kmskit.offline.encryption import decrypt as decrypt_ciphertext
+    from kmskit.offline.keys import load_private_key
 
     priv = load_private_key(read_blob(private_key, "--private-key"))
     plaintext = decrypt_ciphertext(
@@ -271,8 +271,8 @@ def derive_shared_secret(
     output: str,
 ) -> None:
     """Derive the raw ECDH shared secret, as KMS DeriveSharedSecret returns it."""
-    from offline.agreement import derive_shared_secret as derive
-    from offline.keys import load_private_key, load_public_key
+    from kmskit.offline.agreement import derive_shared_secret as derive
+    from kmskit.offline.keys import load_private_key, load_public_key
 
     priv = load_private_key(read_blob(private_key, "--private-key"))
     peer = load_public_key(read_blob(public_key, "--public-key"))
@@ -305,7 +305,7 @@ def generate_key_pair(
     key_pair_spec: str, private_key_out: str, public_key_out: str, overwrite: bool, output: str
 ) -> None:
     """Generate a key pair locally, like GenerateDataKeyPair without a KMS key."""
-    from offline.keys import generate_private_key
+    from kmskit.offline.keys import generate_private_key
 
     if private_key_out == public_key_out:
         raise click.UsageError("--private-key-out and --public-key-out must differ")
@@ -358,8 +358,8 @@ def wrap_key_material(
     Developer Guide: RSA-OAEP of a fresh AES-256 key, then AES-KWP (RFC 5649) of the
     material. Pass the result as --encrypted-key-material fileb://FILE.
     """
-    from offline.key_import import wrap_key_material as wrap
-    from offline.keys import load_public_key
+    from kmskit.offline.key_import import wrap_key_material as wrap
+    from kmskit.offline.keys import load_public_key
 
     pub = load_public_key(read_blob(wrapping_key, "--wrapping-key"))
     wrapped = wrap(pub, read_blob(key_material, "--key-material"), wrapping_algorithm)
@@ -374,7 +374,7 @@ def wrap_key_material(
 
 
 def _register_sm2_verbs() -> None:
-    from cli.offline_sm2 import convert_ciphertext, convert_signature, sm2_digest
+    from kmskit.cli.offline_sm2 import convert_ciphertext, convert_signature, sm2_digest
 
     for command in (convert_signature, convert_ciphertext, sm2_digest):
         offline.add_command(command)

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from cli._files import check_output_path, write_output
+from kmskit.cli._files import check_output_path, write_output
 
 
 def names_choice(enum: type[StrEnum]) -> click.Choice[str]:

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import click
 
-from cli._files import open_input, read_blob
-from cli.offline_output import blob_output, emit_blob, sm2_id_from_options, with_sm2_id_options
+from kmskit.cli._files import open_input, read_blob
+from kmskit.cli.offline_output import (
+    blob_output,
+    emit_blob,
+    sm2_id_from_options,
+    with_sm2_id_options,
+)
 
 _ENCODINGS = click.Choice(["DER", "C1C3C2", "C1C2C3"])
 
@@ -24,7 +29,7 @@ def convert_signature(
     signature: str, from_form: str, to_form: str, out: str | None, overwrite: bool, output: str
 ) -> None:
     """Convert an SM2 signature between DER SEQUENCE{r, s} (KMS) and raw 64-byte r‖s."""
-    from offline import sm2
+    from kmskit.offline import sm2
 
     data = read_blob(signature, "--signature")
     der = data if from_form == "DER" else sm2.signature_raw_to_der(data)
@@ -57,7 +62,7 @@ def convert_ciphertext(
 
     Raw input is accepted with or without the 04 prefix.
     """
-    from offline import sm2
+    from kmskit.offline import sm2
 
     result = sm2.convert_ciphertext(
         read_blob(ciphertext, "--ciphertext"),
@@ -89,9 +94,9 @@ def sm2_digest(
     Use it to sign large messages with KMS: compute e here with the signer's public key and
     ID, then call Sign with MessageType DIGEST.
     """
-    from offline import sm2
-    from offline.keys import load_public_key
-    from offline.specs import KeySpec
+    from kmskit.offline import sm2
+    from kmskit.offline.keys import load_public_key
+    from kmskit.offline.specs import KeySpec
 
     pub = load_public_key(read_blob(public_key, "--public-key"))
     if pub.spec is not KeySpec.SM2 or not isinstance(pub.key, sm2.SM2PublicKey):

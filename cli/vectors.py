@@ -16,11 +16,11 @@ from typing import Any
 
 import click
 
-from cli._files import check_output_path, open_input, write_output
-from cli.offline_output import OUTPUT_OPTION, OVERWRITE_OPTION
-from vectors._check import MAX_COUNT
-from vectors._kinds import ALL_KINDS, TREE_KINDS
-from vectors.oracles import ORACLES
+from kmskit.cli._files import check_output_path, open_input, write_output
+from kmskit.cli.offline_output import OUTPUT_OPTION, OVERWRITE_OPTION
+from kmskit.vectors._check import MAX_COUNT
+from kmskit.vectors._kinds import ALL_KINDS, TREE_KINDS
+from kmskit.vectors.oracles import ORACLES
 
 
 @click.group("vectors")
@@ -57,7 +57,7 @@ def generate(kind: str, seed: str, count: int | None, out: str, overwrite: bool)
     directory OUT (manifests, keys, ciphertexts, plaintexts); --overwrite replaces a whole
     vector directory.
     """
-    import vectors
+    from kmskit import vectors
 
     if kind in TREE_KINDS:
         _generate_tree(kind, seed, count, out, overwrite)
@@ -68,9 +68,9 @@ def generate(kind: str, seed: str, count: int | None, out: str, overwrite: bool)
 
 
 def _generate_tree(kind: str, seed: str, count: int | None, out: str, overwrite: bool) -> None:
-    import vectors
-    from offline.errors import ValidationException
-    from vectors._tree import check_tree_target
+    from kmskit import vectors
+    from kmskit.offline.errors import ValidationException
+    from kmskit.vectors._tree import check_tree_target
 
     if out == "-":
         raise click.UsageError(f"--kind {kind} writes a directory; name it with -o DIR")
@@ -158,8 +158,8 @@ def _case(p: Any, tree: bool) -> str:
 def check(file: str, oracle: str | None, output: str) -> None:
     """Run every case of FILE (or of the envelope directory FILE) through kmskit (and
     --oracle); exit 1 on any mismatch."""
-    import vectors
-    from offline.errors import ValidationException
+    from kmskit import vectors
+    from kmskit.offline.errors import ValidationException
 
     doc = None
     if not os.path.isdir(file):

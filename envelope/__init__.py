@@ -16,10 +16,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envelope.decryption import decrypt, decrypt_stream
-    from envelope.encryption import encrypt, encrypt_stream
-    from envelope.info import EdkInfo, HeaderInfo, MessageInfo, inspect
-    from envelope.keyrings import (
+    from kmskit.envelope.decryption import decrypt, decrypt_stream
+    from kmskit.envelope.encryption import encrypt, encrypt_stream
+    from kmskit.envelope.info import EdkInfo, HeaderInfo, MessageInfo, inspect
+    from kmskit.envelope.keyrings import (
         AwsKmsKeyring,
         EncryptedDataKey,
         Keyring,
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
         RsaKeyring,
         Sm2Keyring,
     )
-    from envelope.rewrapping import rewrap, rewrap_stream
-    from envelope.suites import EnvelopeAlgorithm
+    from kmskit.envelope.rewrapping import rewrap, rewrap_stream
+    from kmskit.envelope.suites import EnvelopeAlgorithm
 
 _HOMES = {
     "decrypt": "decryption",
@@ -80,5 +80,5 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module 'envelope' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"envelope.{home}"), name)
+        raise AttributeError(f"module 'kmskit.envelope' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"kmskit.envelope.{home}"), name)

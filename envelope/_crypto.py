@@ -21,13 +21,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
-from envelope.suites import BodyCipher, SuiteProfile
-from offline.errors import (
+from kmskit.envelope.suites import BodyCipher, SuiteProfile
+from kmskit.offline.errors import (
     HeaderAuthenticationError,
     KeyCommitmentError,
     PayloadAuthenticationError,
 )
-from offline.hashing import pyca_hash
+from kmskit.offline.hashing import pyca_hash
 
 __all__ = [
     "COMMIT_LABEL",

@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from envelope.suites import PUBLIC_KEY_CONTEXT_KEY, FooterSignature, SuiteProfile
-from offline import sm2
-from offline.errors import (
+from kmskit.envelope.suites import PUBLIC_KEY_CONTEXT_KEY, FooterSignature, SuiteProfile
+from kmskit.offline import sm2
+from kmskit.offline.errors import (
     HeaderFormatError,
     InvalidPointError,
     KMSInvalidSignatureException,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import binascii
 from typing import Final
 
-from envelope._io import ByteSink, ByteSource, write_all
-from offline.errors import ArmorFormatError
+from kmskit.envelope._io import ByteSink, ByteSource, write_all
+from kmskit.offline.errors import ArmorFormatError
 
 __all__ = ["ArmorReader", "ArmorWriter"]
 

@@ -18,8 +18,8 @@ from typing import Final
 
 from cryptography.exceptions import InvalidTag
 
-from envelope._crypto import SLACK, FrameCipher, check_commitment, derive_keys, frame_cipher
-from envelope._io import (
+from kmskit.envelope._crypto import SLACK, FrameCipher, check_commitment, derive_keys, frame_cipher
+from kmskit.envelope._io import (
     INITIAL_BUFFER,
     ByteSink,
     ByteSource,
@@ -30,9 +30,9 @@ from envelope._io import (
     read_up_to,
     write_all,
 )
-from envelope._signing import FooterVerifier
-from envelope.footer import read_footer
-from envelope.frames import (
+from kmskit.envelope._signing import FooterVerifier
+from kmskit.envelope.footer import read_footer
+from kmskit.envelope.frames import (
     FINAL_FRAME_LABEL,
     FINAL_FRAME_MARKER,
     FRAME_LABEL,
@@ -42,17 +42,17 @@ from envelope.frames import (
     check_non_framed_head,
     check_regular_head,
 )
-from envelope.header import ContentType, Header, read_header
-from envelope.info import MessageInfo, header_info
-from envelope.keyrings.base import Keyring
-from envelope.keyrings.multi import MultiKeyring
-from envelope.suites import (
+from kmskit.envelope.header import ContentType, Header, read_header
+from kmskit.envelope.info import MessageInfo, header_info
+from kmskit.envelope.keyrings.base import Keyring
+from kmskit.envelope.keyrings.multi import MultiKeyring
+from kmskit.envelope.suites import (
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
     PUBLIC_KEY_CONTEXT_KEY,
 )
-from offline.encryption_context import require_context_subset
-from offline.errors import BodyFormatError, HeaderFormatError, PayloadAuthenticationError
+from kmskit.offline.encryption_context import require_context_subset
+from kmskit.offline.errors import BodyFormatError, HeaderFormatError, PayloadAuthenticationError
 
 __all__ = ["decrypt", "decrypt_stream"]
 

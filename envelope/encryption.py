@@ -12,11 +12,11 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
-from envelope._crypto import FrameCipher, derive_keys, frame_cipher
-from envelope._io import INITIAL_BUFFER, ByteSink, ByteSource, Reader, read_up_to, write_all
-from envelope._signing import FooterSigner
-from envelope.footer import pack_footer
-from envelope.frames import (
+from kmskit.envelope._crypto import FrameCipher, derive_keys, frame_cipher
+from kmskit.envelope._io import INITIAL_BUFFER, ByteSink, ByteSource, Reader, read_up_to, write_all
+from kmskit.envelope._signing import FooterSigner
+from kmskit.envelope.footer import pack_footer
+from kmskit.envelope.frames import (
     FINAL_FRAME_LABEL,
     FRAME_LABEL,
     BodyAad,
@@ -24,17 +24,17 @@ from envelope.frames import (
     pack_final_head,
     pack_regular_head,
 )
-from envelope.header import (
+from kmskit.envelope.header import (
     MESSAGE_ID_LENGTH,
     ContentType,
     Header,
     ParsedHeader,
     serialize_header_body,
 )
-from envelope.info import MessageInfo, header_info
-from envelope.keyrings.base import Keyring
-from envelope.keyrings.multi import MultiKeyring
-from envelope.suites import (
+from kmskit.envelope.info import MessageInfo, header_info
+from kmskit.envelope.keyrings.base import Keyring
+from kmskit.envelope.keyrings.multi import MultiKeyring
+from kmskit.envelope.suites import (
     DEFAULT_ALGORITHM,
     DEFAULT_FRAME_LENGTH,
     MAX_FRAME_COUNT,
@@ -45,8 +45,8 @@ from envelope.suites import (
     SuiteProfile,
     parse_algorithm,
 )
-from offline.encryption_context import serialize_encryption_context
-from offline.errors import ValidationException
+from kmskit.offline.encryption_context import serialize_encryption_context
+from kmskit.offline.errors import ValidationException
 
 __all__ = ["encrypt", "encrypt_stream"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from offline.errors import BodyFormatError, ValidationException
+from kmskit.offline.errors import BodyFormatError, ValidationException
 
 __all__ = ["pack_footer", "read_footer"]
 

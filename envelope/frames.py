@@ -12,8 +12,8 @@ from __future__ import annotations
 import struct
 from typing import Final
 
-from envelope.suites import MAX_FRAME_COUNT, MAX_NON_FRAMED_LENGTH
-from offline.errors import BodyFormatError
+from kmskit.envelope.suites import MAX_FRAME_COUNT, MAX_NON_FRAMED_LENGTH
+from kmskit.offline.errors import BodyFormatError
 
 __all__ = [
     "FINAL_FRAME_LABEL",

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from types import MappingProxyType
 
-from envelope.keyrings.base import EncryptedDataKey
-from envelope.suites import (
+from kmskit.envelope.keyrings.base import EncryptedDataKey
+from kmskit.envelope.suites import (
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
     MAX_FRAME_LENGTH,
@@ -24,8 +24,8 @@ from envelope.suites import (
     SuiteProfile,
     suite_for_id,
 )
-from offline.encryption_context import parse_encryption_context
-from offline.errors import (
+from kmskit.offline.encryption_context import parse_encryption_context
+from kmskit.offline.errors import (
     EnvelopeLimitExceeded,
     HeaderFormatError,
     MaxEncryptedDataKeysExceeded,

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envelope._io import ByteSource, Reader
-from envelope.header import ContentType, ParsedHeader, read_header
-from envelope.keyrings.aws_kms import AWS_KMS_PROVIDER_ID
-from envelope.keyrings.base import EncryptedDataKey
-from envelope.keyrings.keystore import KEYSTORE_PROVIDER_ID
-from envelope.keyrings.raw_aes import raw_aes_key_name
-from envelope.suites import (
+from kmskit.envelope._io import ByteSource, Reader
+from kmskit.envelope.header import ContentType, ParsedHeader, read_header
+from kmskit.envelope.keyrings.aws_kms import AWS_KMS_PROVIDER_ID
+from kmskit.envelope.keyrings.base import EncryptedDataKey
+from kmskit.envelope.keyrings.keystore import KEYSTORE_PROVIDER_ID
+from kmskit.envelope.keyrings.raw_aes import raw_aes_key_name
+from kmskit.envelope.suites import (
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
     EnvelopeAlgorithm,

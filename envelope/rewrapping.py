@@ -20,17 +20,17 @@ from dataclasses import replace
 
 from cryptography.exceptions import InvalidTag
 
-from envelope._crypto import SLACK, check_commitment, derive_keys, frame_cipher
-from envelope._io import ByteSink, ByteSource, DirectSink, Reader, write_all
-from envelope.decryption import _Body, _verifier_for
-from envelope.frames import NON_FRAMED_LABEL, BodyAad, check_non_framed_head
-from envelope.header import ContentType, ParsedHeader, read_header, serialize_header_body
-from envelope.info import MessageInfo, edk_key_name, header_info
-from envelope.keyrings.base import EncryptedDataKey, Keyring
-from envelope.keyrings.multi import MultiKeyring
-from envelope.suites import DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_HEADER_SIZE
-from offline.encryption_context import require_context_subset
-from offline.errors import (
+from kmskit.envelope._crypto import SLACK, check_commitment, derive_keys, frame_cipher
+from kmskit.envelope._io import ByteSink, ByteSource, DirectSink, Reader, write_all
+from kmskit.envelope.decryption import _Body, _verifier_for
+from kmskit.envelope.frames import NON_FRAMED_LABEL, BodyAad, check_non_framed_head
+from kmskit.envelope.header import ContentType, ParsedHeader, read_header, serialize_header_body
+from kmskit.envelope.info import MessageInfo, edk_key_name, header_info
+from kmskit.envelope.keyrings.base import EncryptedDataKey, Keyring
+from kmskit.envelope.keyrings.multi import MultiKeyring
+from kmskit.envelope.suites import DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_HEADER_SIZE
+from kmskit.offline.encryption_context import require_context_subset
+from kmskit.offline.errors import (
     BodyFormatError,
     PayloadAuthenticationError,
     UnsupportedMessageError,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from offline.errors import UnsupportedMessageError, ValidationException
-from offline.specs import HashName
+from kmskit.offline.errors import UnsupportedMessageError, ValidationException
+from kmskit.offline.specs import HashName
 
 __all__ = [
     "DEFAULT_ALGORITHM",

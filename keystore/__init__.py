@@ -17,11 +17,11 @@ docs/keystore.md.
 
 from __future__ import annotations
 
-from keystore._setup import init_home, open_audit_log, open_keystore
-from keystore.audit import AuditLog, AuditRecord, AuditVerification
-from keystore.home import HomeConfig, resolve_home
-from keystore.keystore import Keystore
-from keystore.results import (
+from kmskit.keystore._setup import init_home, open_audit_log, open_keystore
+from kmskit.keystore.audit import AuditLog, AuditRecord, AuditVerification
+from kmskit.keystore.home import HomeConfig, resolve_home
+from kmskit.keystore.keystore import Keystore
+from kmskit.keystore.results import (
     AliasEntry,
     AliasListPage,
     DataKeyResult,
@@ -36,7 +36,7 @@ from keystore.results import (
     Tag,
     TagListPage,
 )
-from keystore.results_asymmetric import (
+from kmskit.keystore.results_asymmetric import (
     DataKeyPairResult,
     MacResult,
     PublicKeyResult,
@@ -45,7 +45,7 @@ from keystore.results_asymmetric import (
     VerifyMacResult,
     VerifyResult,
 )
-from keystore.results_material import (
+from kmskit.keystore.results_material import (
     ImportKeyMaterialResult,
     ImportParameters,
     KeyRotationStatus,

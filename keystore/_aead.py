@@ -11,10 +11,10 @@ from typing import cast
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from keystore._wipe import wipe
-from keystore.blob import TAG_LENGTH
-from offline.errors import InvalidCiphertextException
-from offline.specs import KeySpec
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.blob import TAG_LENGTH
+from kmskit.offline.errors import InvalidCiphertextException
+from kmskit.offline.specs import KeySpec
 
 __all__ = ["gcm_decrypt", "gcm_encrypt"]
 

@@ -18,24 +18,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from keystore import _keys, _maintenance
-from keystore._aead import gcm_decrypt, gcm_encrypt
-from keystore._keys import KeyRow, is_symmetric_encryption
-from keystore._operation import Operation, run
-from keystore._time import Clock, now
-from keystore._wipe import wipe
-from keystore.audit import AuditLog
-from keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header, parse_blob
-from keystore.home import HomeConfig
-from keystore.sealing import MasterKey
-from offline.errors import (
+from kmskit.keystore import _keys, _maintenance
+from kmskit.keystore._aead import gcm_decrypt, gcm_encrypt
+from kmskit.keystore._keys import KeyRow, is_symmetric_encryption
+from kmskit.keystore._operation import Operation, run
+from kmskit.keystore._time import Clock, now
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.audit import AuditLog
+from kmskit.keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header, parse_blob
+from kmskit.keystore.home import HomeConfig
+from kmskit.keystore.sealing import MasterKey
+from kmskit.offline.errors import (
     IncorrectKeyException,
     InvalidCiphertextException,
     InvalidKeyUsageException,
     KeystoreError,
 )
-from offline.keys import PrivateKey, load_private_key
-from offline.specs import EncryptionAlgorithm, KeyUsage, profile
+from kmskit.offline.keys import PrivateKey, load_private_key
+from kmskit.offline.specs import EncryptionAlgorithm, KeyUsage, profile
 
 __all__ = ["KeystoreBase", "Rng"]
 

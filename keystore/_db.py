@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from keystore.home import create_private, make_private
-from offline.errors import KeystoreError
+from kmskit.keystore.home import create_private, make_private
+from kmskit.offline.errors import KeystoreError
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -12,20 +12,20 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from keystore._limits import ALIAS_PREFIX, LIST_KEYS_LIMITS, MAX_KEY_ID
-from keystore._paging import decode_marker, encode_marker, page_limit
-from keystore._time import from_ms
-from keystore.aliases import alias_target
-from keystore.home import HomeConfig
-from keystore.results import KeyListEntry, KeyListPage, KeyMetadata
-from offline.errors import (
+from kmskit.keystore._limits import ALIAS_PREFIX, LIST_KEYS_LIMITS, MAX_KEY_ID
+from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
+from kmskit.keystore._time import from_ms
+from kmskit.keystore.aliases import alias_target
+from kmskit.keystore.home import HomeConfig
+from kmskit.keystore.results import KeyListEntry, KeyListPage, KeyMetadata
+from kmskit.offline.errors import (
     DisabledException,
     InvalidMarkerException,
     KMSInvalidStateException,
     NotFoundException,
     ValidationException,
 )
-from offline.specs import (
+from kmskit.offline.specs import (
     CUSTOMER_MASTER_KEY_SPECS,
     EncryptionAlgorithm,
     KeySpec,

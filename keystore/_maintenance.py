@@ -14,17 +14,17 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from keystore import _keys, _materials
-from keystore._db import transaction
-from keystore._keys import KeyState
-from keystore._materials import RotationType
-from keystore._operation import SUCCESS, Operation, record
-from keystore._time import from_ms, to_ms
-from keystore._wipe import wipe
-from keystore.home import HomeConfig
-from keystore.results import iso_time
-from keystore.sealing import MasterKey
-from offline.specs import KeySpec, profile
+from kmskit.keystore import _keys, _materials
+from kmskit.keystore._db import transaction
+from kmskit.keystore._keys import KeyState
+from kmskit.keystore._materials import RotationType
+from kmskit.keystore._operation import SUCCESS, Operation, record
+from kmskit.keystore._time import from_ms, to_ms
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.home import HomeConfig
+from kmskit.keystore.results import iso_time
+from kmskit.keystore.sealing import MasterKey
+from kmskit.offline.specs import KeySpec, profile
 
 __all__ = ["MS_PER_DAY", "audit_rotation", "catch_up_on_enable", "rotate", "run_due_work"]
 

@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
 
-from keystore._keys import KeyState
+from kmskit.keystore._keys import KeyState
 
 __all__ = [
     "ImportParametersRow",

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from keystore._db import begin_immediate, commit, transaction
-from keystore._time import Clock, now, to_ms
-from keystore._wipe import wipe
-from keystore.audit import append_record, format_time
-from offline.errors import KeystoreError, KmskitError
+from kmskit.keystore._db import begin_immediate, commit, transaction
+from kmskit.keystore._time import Clock, now, to_ms
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.audit import append_record, format_time
+from kmskit.offline.errors import KeystoreError, KmskitError
 
 __all__ = ["SUCCESS", "Operation", "record", "run"]
 

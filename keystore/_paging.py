@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
-from keystore._limits import MAX_MARKER
-from offline.errors import InvalidMarkerException, ValidationException
+from kmskit.keystore._limits import MAX_MARKER
+from kmskit.offline.errors import InvalidMarkerException, ValidationException
 
 __all__ = ["decode_marker", "encode_marker", "page_limit"]
 

@@ -9,17 +9,17 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
-from keystore._keys import Origin
-from keystore._limits import (
+from kmskit.keystore._keys import Origin
+from kmskit.keystore._limits import (
     DEFAULT_ROTATION_PERIOD_DAYS,
     MAX_DESCRIPTION,
     MAX_PENDING_WINDOW_DAYS,
     MIN_PENDING_WINDOW_DAYS,
     ROTATION_PERIOD_DAYS,
 )
-from offline.encryption_context import serialize_encryption_context
-from offline.errors import UnsupportedOperationException, ValidationException
-from offline.specs import (
+from kmskit.offline.encryption_context import serialize_encryption_context
+from kmskit.offline.errors import UnsupportedOperationException, ValidationException
+from kmskit.offline.specs import (
     ALIBABA_KEY_USAGES,
     DATA_KEY_PAIR_SPECS,
     MAX_CIPHERTEXT_BLOB,

@@ -12,13 +12,13 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from keystore._db import connect, read_meta, transaction, write_meta
-from keystore._time import Clock, now, system_clock
-from keystore.audit import AuditLog, append_record, format_time
-from keystore.home import DB_NAME, HomeConfig, make_home_dir, resolve_home
-from keystore.keystore import Keystore
-from keystore.sealing import MasterKey, create_master_key, open_master_key
-from offline.errors import KeystoreError
+from kmskit.keystore._db import connect, read_meta, transaction, write_meta
+from kmskit.keystore._time import Clock, now, system_clock
+from kmskit.keystore.audit import AuditLog, append_record, format_time
+from kmskit.keystore.home import DB_NAME, HomeConfig, make_home_dir, resolve_home
+from kmskit.keystore.keystore import Keystore
+from kmskit.keystore.sealing import MasterKey, create_master_key, open_master_key
+from kmskit.offline.errors import KeystoreError
 
 __all__ = ["init_home", "open_audit_log", "open_keystore"]
 

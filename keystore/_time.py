@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from offline.errors import KeystoreError
+from kmskit.offline.errors import KeystoreError
 
 __all__ = ["Clock", "from_ms", "now", "system_clock", "to_ms"]
 

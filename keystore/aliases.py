@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import sqlite3
 
-from keystore._limits import (
+from kmskit.keystore._limits import (
     ALIAS_PATTERN,
     ALIAS_PREFIX,
     LIST_ALIASES_LIMITS,
     MAX_ALIAS_NAME,
     RESERVED_ALIAS_PREFIX,
 )
-from keystore._paging import decode_marker, encode_marker, page_limit
-from keystore._time import from_ms
-from keystore.home import HomeConfig
-from keystore.results import AliasEntry, AliasListPage
-from offline.errors import (
+from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
+from kmskit.keystore._time import from_ms
+from kmskit.keystore.home import HomeConfig
+from kmskit.keystore.results import AliasEntry, AliasListPage
+from kmskit.offline.errors import (
     AlreadyExistsException,
     InvalidAliasNameException,
     NotFoundException,

@@ -11,26 +11,26 @@ from __future__ import annotations
 
 from asn1crypto import keys as asn1_keys
 
-from keystore import _keys, _params
-from keystore._base import KeystoreBase
-from keystore._keys import KeyRow, key_class
-from keystore.results_asymmetric import (
+from kmskit.keystore import _keys, _params
+from kmskit.keystore._base import KeystoreBase
+from kmskit.keystore._keys import KeyRow, key_class
+from kmskit.keystore.results_asymmetric import (
     PublicKeyResult,
     SharedSecretResult,
     SignResult,
     VerifyResult,
 )
-from offline.agreement import derive_shared_secret as offline_derive
-from offline.errors import (
+from kmskit.offline.agreement import derive_shared_secret as offline_derive
+from kmskit.offline.errors import (
     InvalidKeyUsageException,
     KmskitError,
     UnsupportedOperationException,
     ValidationException,
 )
-from offline.keys import PublicKey, load_public_key
-from offline.signing import sign as offline_sign
-from offline.signing import verify as offline_verify
-from offline.specs import CUSTOMER_MASTER_KEY_SPECS, KeyUsage, profile
+from kmskit.offline.keys import PublicKey, load_public_key
+from kmskit.offline.signing import sign as offline_sign
+from kmskit.offline.signing import verify as offline_verify
+from kmskit.offline.specs import CUSTOMER_MASTER_KEY_SPECS, KeyUsage, profile
 
 __all__ = ["AsymmetricOperations"]
 

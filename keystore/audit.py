@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from keystore._db import read_transaction
-from offline.errors import KeystoreError
+from kmskit.keystore._db import read_transaction
+from kmskit.offline.errors import KeystoreError
 
 __all__ = ["AuditLog", "AuditRecord", "AuditVerification", "append_record"]
 

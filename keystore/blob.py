@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from offline.encryption_context import serialize_encryption_context
-from offline.errors import InvalidCiphertextException
-from offline.specs import MAX_CIPHERTEXT_BLOB
+from kmskit.offline.encryption_context import serialize_encryption_context
+from kmskit.offline.errors import InvalidCiphertextException
+from kmskit.offline.specs import MAX_CIPHERTEXT_BLOB
 
 __all__ = [
     "HEADER_LENGTH",

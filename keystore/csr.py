@@ -22,18 +22,18 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import NameOID
 
-from keystore._base import KeystoreBase
-from keystore._keys import KeyRow
-from keystore._limits import CSR_SUBJECT_LIMITS
-from offline import sm2
-from offline.errors import (
+from kmskit.keystore._base import KeystoreBase
+from kmskit.keystore._keys import KeyRow
+from kmskit.keystore._limits import CSR_SUBJECT_LIMITS
+from kmskit.offline import sm2
+from kmskit.offline.errors import (
     InvalidKeyUsageException,
     UnsupportedOperationException,
     ValidationException,
 )
-from offline.hashing import pyca_hash
-from offline.keys import PrivateKey
-from offline.specs import (
+from kmskit.offline.hashing import pyca_hash
+from kmskit.offline.keys import PrivateKey
+from kmskit.offline.specs import (
     ALIBABA_ALGORITHM_NAMES,
     KeySpec,
     KeyUsage,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from keystore import _params
-from keystore._base import KeystoreBase
-from keystore._keys import key_material_id
-from keystore._wipe import wipe
-from keystore.results_asymmetric import DataKeyPairResult
-from offline.keys import generate_private_key
-from offline.specs import EncryptionAlgorithm
+from kmskit.keystore import _params
+from kmskit.keystore._base import KeystoreBase
+from kmskit.keystore._keys import key_material_id
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.results_asymmetric import DataKeyPairResult
+from kmskit.offline.keys import generate_private_key
+from kmskit.offline.specs import EncryptionAlgorithm
 
 __all__ = ["DataKeyPairOperations"]
 

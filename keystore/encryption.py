@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from keystore import _params
-from keystore._base import KeystoreBase
-from keystore._keys import KeyRow, is_symmetric_encryption, key_material_id
-from keystore._operation import Operation
-from keystore._wipe import wipe
-from keystore.results import (
+from kmskit.keystore import _params
+from kmskit.keystore._base import KeystoreBase
+from kmskit.keystore._keys import KeyRow, is_symmetric_encryption, key_material_id
+from kmskit.keystore._operation import Operation
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.results import (
     DataKeyResult,
     DecryptResult,
     EncryptResult,
     RandomResult,
     ReEncryptResult,
 )
-from offline.encryption import decrypt as offline_decrypt
-from offline.encryption import encrypt as offline_encrypt
-from offline.errors import ValidationException
-from offline.keys import PublicKey
-from offline.specs import EncryptionAlgorithm, KeySpec, KeyUsage, max_plaintext, profile
+from kmskit.offline.encryption import decrypt as offline_decrypt
+from kmskit.offline.encryption import encrypt as offline_encrypt
+from kmskit.offline.errors import ValidationException
+from kmskit.offline.keys import PublicKey
+from kmskit.offline.specs import EncryptionAlgorithm, KeySpec, KeyUsage, max_plaintext, profile
 
 __all__ = ["EncryptionOperations"]
 

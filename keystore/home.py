@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from keystore._wipe import wipe
-from offline.errors import KeystoreError, ValidationException
+from kmskit.keystore._wipe import wipe
+from kmskit.offline.errors import KeystoreError, ValidationException
 
 __all__ = [
     "DB_NAME",

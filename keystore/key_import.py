@@ -19,17 +19,17 @@ import hashlib
 import struct
 from datetime import datetime, timedelta
 
-from keystore import _keys, _materials, _params
-from keystore._base import KeystoreBase
-from keystore._keys import KeyRow, KeyState, Origin, is_symmetric_encryption, key_class
-from keystore._limits import IMPORT_PARAMETERS_VALID_HOURS, MAX_VALID_TO_DAYS
-from keystore._materials import ImportParametersRow
-from keystore._operation import Operation
-from keystore._time import from_ms, to_ms
-from keystore._wipe import wipe
-from keystore.results import iso_time
-from keystore.results_material import ImportKeyMaterialResult, ImportParameters
-from offline.errors import (
+from kmskit.keystore import _keys, _materials, _params
+from kmskit.keystore._base import KeystoreBase
+from kmskit.keystore._keys import KeyRow, KeyState, Origin, is_symmetric_encryption, key_class
+from kmskit.keystore._limits import IMPORT_PARAMETERS_VALID_HOURS, MAX_VALID_TO_DAYS
+from kmskit.keystore._materials import ImportParametersRow
+from kmskit.keystore._operation import Operation
+from kmskit.keystore._time import from_ms, to_ms
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.results import iso_time
+from kmskit.keystore.results_material import ImportKeyMaterialResult, ImportParameters
+from kmskit.offline.errors import (
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
     InvalidImportTokenException,
@@ -37,9 +37,9 @@ from offline.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from offline.key_import import unwrap_key_material
-from offline.keys import PrivateKey, generate_private_key, load_private_key
-from offline.specs import (
+from kmskit.offline.key_import import unwrap_key_material
+from kmskit.offline.keys import PrivateKey, generate_private_key, load_private_key
+from kmskit.offline.specs import (
     HMAC_KEY_MATERIAL_LENGTHS,
     MAX_CIPHERTEXT_BLOB,
     KeySpec,

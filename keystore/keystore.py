@@ -17,38 +17,38 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from keystore import _keys, _maintenance, _params
-from keystore import aliases as _aliases
-from keystore import tags as _tags
-from keystore._db import transaction
-from keystore._keys import (
+from kmskit.keystore import _keys, _maintenance, _params
+from kmskit.keystore import aliases as _aliases
+from kmskit.keystore import tags as _tags
+from kmskit.keystore._db import transaction
+from kmskit.keystore._keys import (
     KeyRow,
     KeyState,
     Origin,
     is_symmetric_encryption,
     key_class,
 )
-from keystore._limits import ALIAS_PREFIX, DEFAULT_PENDING_WINDOW_DAYS
-from keystore._operation import SUCCESS, Operation, record
-from keystore._time import from_ms, now, to_ms
-from keystore._wipe import wipe
-from keystore.asymmetric import AsymmetricOperations
-from keystore.csr import CsrOperations
-from keystore.data_key_pairs import DataKeyPairOperations
-from keystore.encryption import EncryptionOperations
-from keystore.key_import import KeyImportOperations
-from keystore.mac import MacOperations
-from keystore.results import (
+from kmskit.keystore._limits import ALIAS_PREFIX, DEFAULT_PENDING_WINDOW_DAYS
+from kmskit.keystore._operation import SUCCESS, Operation, record
+from kmskit.keystore._time import from_ms, now, to_ms
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.asymmetric import AsymmetricOperations
+from kmskit.keystore.csr import CsrOperations
+from kmskit.keystore.data_key_pairs import DataKeyPairOperations
+from kmskit.keystore.encryption import EncryptionOperations
+from kmskit.keystore.key_import import KeyImportOperations
+from kmskit.keystore.mac import MacOperations
+from kmskit.keystore.results import (
     AliasListPage,
     DeletionSchedule,
     KeyListPage,
     KeyMetadata,
     TagListPage,
 )
-from keystore.rotation import RotationOperations
-from offline.errors import KMSInvalidStateException, ValidationException
-from offline.keys import generate_private_key
-from offline.specs import KeySpec, KeyUsage, key_spec_from_name, profile
+from kmskit.keystore.rotation import RotationOperations
+from kmskit.offline.errors import KMSInvalidStateException, ValidationException
+from kmskit.offline.keys import generate_private_key
+from kmskit.offline.specs import KeySpec, KeyUsage, key_spec_from_name, profile
 
 __all__ = ["Keystore"]
 

@@ -9,14 +9,14 @@ import hmac as _constant_time
 
 from cryptography.hazmat.primitives import hmac
 
-from keystore import _params
-from keystore._base import KeystoreBase
-from keystore._keys import KeyRow
-from keystore._wipe import wipe
-from keystore.results_asymmetric import MacResult, VerifyMacResult
-from offline.errors import InvalidKeyUsageException, KMSInvalidMacException
-from offline.hashing import pyca_hash
-from offline.specs import MAC_HASH, KeyUsage, MacAlgorithm, profile
+from kmskit.keystore import _params
+from kmskit.keystore._base import KeystoreBase
+from kmskit.keystore._keys import KeyRow
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.results_asymmetric import MacResult, VerifyMacResult
+from kmskit.offline.errors import InvalidKeyUsageException, KMSInvalidMacException
+from kmskit.offline.hashing import pyca_hash
+from kmskit.offline.specs import MAC_HASH, KeyUsage, MacAlgorithm, profile
 
 __all__ = ["MacOperations"]
 

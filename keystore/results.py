@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from keystore._wipe import wipe
+from kmskit.keystore._wipe import wipe
 
 __all__ = [
     "AliasEntry",

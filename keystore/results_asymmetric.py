@@ -12,8 +12,8 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from keystore._wipe import wipe
-from keystore.results import _b64, _plaintext_b64
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.results import _b64, _plaintext_b64
 
 __all__ = [
     "DataKeyPairResult",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from keystore.results import _b64, _page, iso_time
+from kmskit.keystore.results import _b64, _page, iso_time
 
 __all__ = [
     "ImportKeyMaterialResult",

@@ -10,15 +10,15 @@ spec: docs/keystore.md#rotation
 
 from __future__ import annotations
 
-from keystore import _keys, _maintenance, _materials, _params
-from keystore._base import KeystoreBase
-from keystore._keys import KeyRow, KeyState, Origin, is_symmetric_encryption, key_material_id
-from keystore._limits import LIST_ROTATIONS_LIMITS, MAX_ON_DEMAND_ROTATIONS
-from keystore._materials import RotationType
-from keystore._paging import decode_marker, encode_marker, page_limit
-from keystore._time import from_ms
-from keystore.results_material import KeyRotationStatus, RotationEntry, RotationListPage
-from offline.errors import (
+from kmskit.keystore import _keys, _maintenance, _materials, _params
+from kmskit.keystore._base import KeystoreBase
+from kmskit.keystore._keys import KeyRow, KeyState, Origin, is_symmetric_encryption, key_material_id
+from kmskit.keystore._limits import LIST_ROTATIONS_LIMITS, MAX_ON_DEMAND_ROTATIONS
+from kmskit.keystore._materials import RotationType
+from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
+from kmskit.keystore._time import from_ms
+from kmskit.keystore.results_material import KeyRotationStatus, RotationEntry, RotationListPage
+from kmskit.offline.errors import (
     InvalidMarkerException,
     LimitExceededException,
     UnsupportedOperationException,

@@ -17,15 +17,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from keystore._wipe import wipe
-from keystore.home import (
+from kmskit.keystore._wipe import wipe
+from kmskit.keystore.home import (
     MASTER_KEY_NAME,
     SEALING_KEY_FILE,
     SEALING_PASSPHRASE,
     read_private_file,
     write_private_file,
 )
-from offline.errors import (
+from kmskit.offline.errors import (
     IncorrectPassphraseError,
     KeystoreError,
     PassphraseRequiredError,

@@ -8,16 +8,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 
-from keystore._limits import (
+from kmskit.keystore._limits import (
     LIST_TAGS_LIMITS,
     MAX_TAG_KEY,
     MAX_TAG_VALUE,
     MAX_TAGS_PER_KEY,
     RESERVED_TAG_PREFIXES,
 )
-from keystore._paging import decode_marker, encode_marker, page_limit
-from keystore.results import Tag, TagListPage
-from offline.errors import TagException
+from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
+from kmskit.keystore.results import Tag, TagListPage
+from kmskit.offline.errors import TagException
 
 __all__ = ["list_tags", "remove_tags", "set_tags", "validate_tag_key", "validate_tags"]
 

@@ -14,9 +14,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from offline.agreement import derive_shared_secret
-    from offline.encryption import decrypt, encrypt
-    from offline.errors import (
+    from kmskit.offline.agreement import derive_shared_secret
+    from kmskit.offline.encryption import decrypt, encrypt
+    from kmskit.offline.errors import (
         InvalidCiphertextException,
         InvalidKeyUsageException,
         KeyFormatError,
@@ -25,15 +25,15 @@ if TYPE_CHECKING:
         UnsupportedKeySpecError,
         ValidationException,
     )
-    from offline.keys import (
+    from kmskit.offline.keys import (
         PrivateKey,
         PublicKey,
         generate_private_key,
         load_private_key,
         load_public_key,
     )
-    from offline.signing import sign, verify
-    from offline.specs import (
+    from kmskit.offline.signing import sign, verify
+    from kmskit.offline.specs import (
         EncryptionAlgorithm,
         KeyAgreementAlgorithm,
         KeySpec,
@@ -98,5 +98,5 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module 'offline' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"offline.{home}"), name)
+        raise AttributeError(f"module 'kmskit.offline' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"kmskit.offline.{home}"), name)

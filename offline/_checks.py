@@ -9,8 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
-from offline.errors import InvalidKeyUsageException, ValidationException
-from offline.specs import (
+from kmskit.offline.errors import InvalidKeyUsageException, ValidationException
+from kmskit.offline.specs import (
     MAX_RAW_MESSAGE,
     KeySpec,
     KeyUsage,

@@ -10,8 +10,8 @@ import binascii
 import re
 from typing import Final
 
-from offline import _sm2_curve as _c
-from offline.errors import (
+from kmskit.offline import _sm2_curve as _c
+from kmskit.offline.errors import (
     CiphertextFormatError,
     KeyFormatError,
     KmskitError,

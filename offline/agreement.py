@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from offline import _checks
-from offline.errors import ValidationException
-from offline.keys import PrivateKey, PublicKey
-from offline.specs import KeyAgreementAlgorithm, KeyUsage, profile
+from kmskit.offline import _checks
+from kmskit.offline.errors import ValidationException
+from kmskit.offline.keys import PrivateKey, PublicKey
+from kmskit.offline.specs import KeyAgreementAlgorithm, KeyUsage, profile
 
 __all__ = ["derive_shared_secret"]
 
@@ -54,6 +54,6 @@ def derive_shared_secret(
         if not isinstance(peer, ec.EllipticCurvePublicKey):
             raise ValidationException("the peer key is not an elliptic-curve key")
         return key.exchange(ec.ECDH(), peer)
-    from offline import sm2
+    from kmskit.offline import sm2
 
     return sm2.derive_shared_secret(key, peer_public_key.key)  # type: ignore[arg-type]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from offline import _checks
-from offline.errors import InvalidCiphertextException, ValidationException
-from offline.hashing import pyca_hash
-from offline.keys import PrivateKey, PublicKey
-from offline.specs import (
+from kmskit.offline import _checks
+from kmskit.offline.errors import InvalidCiphertextException, ValidationException
+from kmskit.offline.hashing import pyca_hash
+from kmskit.offline.keys import PrivateKey, PublicKey
+from kmskit.offline.specs import (
     OAEP_HASH,
     EncryptionAlgorithm,
     KeySpec,
@@ -70,7 +70,7 @@ def encrypt(
     key = public_key.key
     if isinstance(key, rsa.RSAPublicKey):
         return key.encrypt(plaintext, _oaep(alg))
-    from offline import sm2
+    from kmskit.offline import sm2
 
     return sm2.encrypt(key, plaintext)  # type: ignore[arg-type]
 
@@ -94,6 +94,6 @@ def decrypt(
             return key.decrypt(ciphertext, _oaep(alg))
         except ValueError:
             raise InvalidCiphertextException("ciphertext does not decrypt with this key") from None
-    from offline import sm2
+    from kmskit.offline import sm2
 
     return sm2.decrypt(key, ciphertext)  # type: ignore[arg-type]

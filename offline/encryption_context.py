@@ -15,7 +15,7 @@ import hmac
 import struct
 from collections.abc import Mapping
 
-from offline.errors import InvalidCiphertextException, ValidationException
+from kmskit.offline.errors import InvalidCiphertextException, ValidationException
 
 __all__ = [
     "MAX_SERIALIZED_CONTEXT",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import hashes
 
-from offline.specs import HashName
+from kmskit.offline.specs import HashName
 
 _PYCA: dict[HashName, type[hashes.HashAlgorithm]] = {
     HashName.SHA1: hashes.SHA1,

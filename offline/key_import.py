@@ -17,11 +17,11 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import keywrap
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from offline import _checks
-from offline.encryption import decrypt, encrypt
-from offline.errors import InvalidCiphertextException, ValidationException
-from offline.keys import PrivateKey, PublicKey
-from offline.specs import (
+from kmskit.offline import _checks
+from kmskit.offline.encryption import decrypt, encrypt
+from kmskit.offline.errors import InvalidCiphertextException, ValidationException
+from kmskit.offline.keys import PrivateKey, PublicKey
+from kmskit.offline.specs import (
     KEY_WRAP_AES_KEY_LENGTH,
     WRAPPING_ALGORITHMS,
     WRAPPING_OAEP,
@@ -47,8 +47,8 @@ def _checked(
 
 
 def _is_rsa_private_key(material: bytes) -> bool:
-    from offline.errors import KmskitError
-    from offline.keys import load_private_key
+    from kmskit.offline.errors import KmskitError
+    from kmskit.offline.keys import load_private_key
 
     try:
         return isinstance(load_private_key(material).key, rsa.RSAPrivateKey)

@@ -21,8 +21,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
 
-from offline.errors import KeyFormatError, UnsupportedKeySpecError
-from offline.specs import (
+from kmskit.offline.errors import KeyFormatError, UnsupportedKeySpecError
+from kmskit.offline.specs import (
     ALIBABA_KEY_USAGES,
     EncryptionAlgorithm,
     KeyAgreementAlgorithm,
@@ -34,7 +34,7 @@ from offline.specs import (
 )
 
 if TYPE_CHECKING:
-    from offline.sm2 import SM2PrivateKey, SM2PublicKey
+    from kmskit.offline.sm2 import SM2PrivateKey, SM2PublicKey
 
 __all__ = [
     "AnyPrivateKey",
@@ -108,7 +108,7 @@ def _spec_of(key: AnyPublicKey) -> KeySpec:
         return KeySpec.ML_DSA_65
     if isinstance(key, mldsa.MLDSA87PublicKey):
         return KeySpec.ML_DSA_87
-    from offline.sm2 import SM2PublicKey
+    from kmskit.offline.sm2 import SM2PublicKey
 
     if isinstance(key, SM2PublicKey):
         return KeySpec.SM2
@@ -305,7 +305,7 @@ def _public_from_spki(der: bytes) -> AnyPublicKey:
 
 def _public_from_unsupported_spki(der: bytes) -> AnyPublicKey:
     """Keys ``cryptography`` cannot load: route SM2 to our implementation, name the rest."""
-    from offline.sm2 import SM2PublicKey
+    from kmskit.offline.sm2 import SM2PublicKey
 
     curve = _spki_curve_oid(der)
     if curve == SM2_CURVE_OID or _spki_algorithm_oid(der) == SM2_CURVE_OID + ".1":
@@ -493,7 +493,7 @@ def _private_from_der(der: bytes) -> PrivateKey:
     try:
         key = serialization.load_der_private_key(der, password=None)
     except UnsupportedAlgorithm:
-        from offline.sm2 import SM2PrivateKey
+        from kmskit.offline.sm2 import SM2PrivateKey
 
         return PrivateKey(key=SM2PrivateKey.from_der(der), spec=KeySpec.SM2)
     except (ValueError, TypeError):
@@ -520,7 +520,7 @@ def generate_private_key(spec: KeySpec) -> PrivateKey:
     elif spec is KeySpec.ML_DSA_87:
         key = mldsa.MLDSA87PrivateKey.generate()
     elif spec is KeySpec.SM2:
-        from offline import sm2
+        from kmskit.offline import sm2
 
         key = sm2.generate_private_key()
     else:

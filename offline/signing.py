@@ -17,11 +17,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, padding, rsa, utils
 
-from offline import _checks
-from offline.errors import KMSInvalidSignatureException, ValidationException
-from offline.hashing import pyca_hash
-from offline.keys import AnyPrivateKey, AnyPublicKey, PrivateKey, PublicKey
-from offline.specs import (
+from kmskit.offline import _checks
+from kmskit.offline.errors import KMSInvalidSignatureException, ValidationException
+from kmskit.offline.hashing import pyca_hash
+from kmskit.offline.keys import AnyPrivateKey, AnyPublicKey, PrivateKey, PublicKey
+from kmskit.offline.specs import (
     KeySpec,
     KeyUsage,
     MessageType,
@@ -182,7 +182,7 @@ def verify_with_key(
         ):
             _verify_mldsa(key, message_type, message, signature)
         else:
-            from offline import sm2
+            from kmskit.offline import sm2
 
             sm2.verify(
                 key,
@@ -205,7 +205,7 @@ def _verify_ed25519(
     if algorithm is SigningAlgorithm.ED25519_SHA_512:
         key.verify(signature, message)
         return
-    from offline import _ed25519ph
+    from kmskit.offline import _ed25519ph
 
     if not _ed25519ph.verify(key.public_bytes_raw(), _ed25519ph_prehash(message), signature):
         raise InvalidSignature
@@ -244,14 +244,14 @@ def _sign_with_key(
     if isinstance(key, ed25519.Ed25519PrivateKey):
         if algorithm is SigningAlgorithm.ED25519_SHA_512:
             return key.sign(message)
-        from offline import _ed25519ph
+        from kmskit.offline import _ed25519ph
 
         return _ed25519ph.sign(key.private_bytes_raw(), _ed25519ph_prehash(message))
     if isinstance(key, mldsa.MLDSA44PrivateKey | mldsa.MLDSA65PrivateKey | mldsa.MLDSA87PrivateKey):
         if message_type is MessageType.RAW:
             return key.sign(message)
         return key.sign_mu(message)  # hedged, as FIPS 204 §3.4 recommends
-    from offline import sm2
+    from kmskit.offline import sm2
 
     return sm2.sign(
         key,

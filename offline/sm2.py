@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final, Protocol
 
-from . import _sm2_curve as _c
-from . import _sm2_der as _der
-from ._sm2_der import CURVE_OID
-from .errors import (
+from kmskit.offline import _sm2_curve as _c
+from kmskit.offline import _sm2_der as _der
+from kmskit.offline._sm2_der import CURVE_OID
+from kmskit.offline.errors import (
     CiphertextFormatError,
     InvalidCiphertextException,
     InvalidPointError,

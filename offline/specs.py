@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from offline.errors import ValidationException
+from kmskit.offline.errors import ValidationException
 
 __all__ = [
     "ALIBABA_ALGORITHM_NAMES",

@@ -1,13 +1,13 @@
-"""The one way tests read the reference vectors in ``../shared/vectors``.
+"""The one way tests read the reference vectors vendored in ``tests/known_answers/``.
 
-The vector sets stay unmodified outside the repo (with their LICENSE files); tests
-parametrise over them by file and ``tcId`` so a failure names the exact case.
+The files are unmodified copies of public test suites; ``tests/known_answers/SOURCES.md`` gives
+each one's origin, commit and licence. Tests parametrise over them by file and ``tcId`` so a
+failure names the exact case. Nothing outside the repository is read: a fresh clone passes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-VECTORS = Path(os.environ.get("KMSKIT_VECTORS", ROOT.parent / "shared" / "vectors"))
+VECTORS = Path(__file__).resolve().parent / "known_answers"
 
 
 def vector_path(*parts: str) -> Path:
     path = VECTORS.joinpath(*parts)
     if not path.exists():
-        raise FileNotFoundError(f"reference vector {path} is missing; set KMSKIT_VECTORS")
+        raise FileNotFoundError(f"reference vector {path} is missing from the repository")
     return path
 
 

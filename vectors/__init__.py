@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from offline.errors import ValidationException
-from vectors._check import MAX_COUNT, check, generate
-from vectors._doc import RESULTS, dumps
-from vectors._kinds import ALL_KINDS, KINDS, TREE_KINDS
-from vectors._report import CaseProblem, CheckReport, OracleSummary, VectorCheckFailed
-from vectors._tree import write_tree
-from vectors.oracles import ORACLES
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._check import MAX_COUNT, check, generate
+from kmskit.vectors._doc import RESULTS, dumps
+from kmskit.vectors._kinds import ALL_KINDS, KINDS, TREE_KINDS
+from kmskit.vectors._report import CaseProblem, CheckReport, OracleSummary, VectorCheckFailed
+from kmskit.vectors._tree import write_tree
+from kmskit.vectors.oracles import ORACLES
 
 __all__ = [
     "ALL_KINDS",
@@ -56,7 +56,7 @@ def generate_tree(kind: str, *, seed: str, count: int | None = None) -> dict[str
         raise ValidationException(
             f"unknown directory vector kind {kind!r}; expected one of: {', '.join(TREE_KINDS)}"
         )
-    from vectors.envelope import generate_tree as generate_envelope
+    from kmskit.vectors.envelope import generate_tree as generate_envelope
 
     return generate_envelope(seed=seed, count=count)
 
@@ -73,6 +73,6 @@ def check_tree(
     the report; raises ValidationException for a malformed directory or an oracle that
     cannot check it or is not installed.
     """
-    from vectors._envelope_check import check_tree as check_envelope
+    from kmskit.vectors._envelope_check import check_tree as check_envelope
 
     return check_envelope(source, oracle=oracle, progress=progress)

@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from typing import Any, Final
 
-from offline.errors import ValidationException
-from vectors._doc import RESULTS, assemble
-from vectors._drbg import Drbg
-from vectors._family import Family, Json, Verdict
-from vectors._kinds import family
-from vectors._report import CaseProblem, CheckReport, OracleSummary
-from vectors.oracles import Oracle, Skip, get_oracle
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._doc import RESULTS, assemble
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._family import Family, Json, Verdict
+from kmskit.vectors._kinds import family
+from kmskit.vectors._report import CaseProblem, CheckReport, OracleSummary
+from kmskit.vectors.oracles import Oracle, Skip, get_oracle
 
 __all__ = ["MAX_COUNT", "Progress", "check", "generate"]
 

@@ -13,7 +13,7 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from offline import _sm2_curve
+from kmskit.offline import _sm2_curve
 
 __all__ = ["CURVES", "SM2", "Curve", "by_name"]
 

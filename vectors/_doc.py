@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, Literal, TypeVar
 
-from vectors._drbg import Drbg
-from vectors._notes import FLAGS
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._notes import FLAGS
 
 __all__ = [
     "FORMAT_VERSION",

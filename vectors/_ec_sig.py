@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from offline.specs import MAX_RAW_MESSAGE
-from vectors import _der
-from vectors._doc import Case, CaseFn, Result, flip_bit
-from vectors._drbg import Drbg
+from kmskit.offline.specs import MAX_RAW_MESSAGE
+from kmskit.vectors import _der
+from kmskit.vectors._doc import Case, CaseFn, Result, flip_bit
+from kmskit.vectors._drbg import Drbg
 
 __all__ = [
     "COMMON_CASES",

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from vectors import _der
-from vectors._curves import Curve
-from vectors._doc import Case, CaseFn, Group, Result, run_cases
-from vectors._drbg import Drbg
+from kmskit.vectors import _der
+from kmskit.vectors._curves import Curve
+from kmskit.vectors._doc import Case, CaseFn, Group, Result, run_cases
+from kmskit.vectors._drbg import Drbg
 
 __all__ = ["CASES", "EcdhCtx", "build_groups"]
 

@@ -16,17 +16,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from envelope.suites import (
+from kmskit.envelope.suites import (
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     BodyCipher,
     EnvelopeAlgorithm,
     suite,
 )
-from vectors._drbg import Drbg
-from vectors._envelope_expect import SUCCESS
-from vectors._envelope_keys import KeySet
-from vectors._envelope_msg import Message, build
-from vectors._envelope_tamper import BASES, TAMPERS, Base, Tamper
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._envelope_expect import SUCCESS
+from kmskit.vectors._envelope_keys import KeySet
+from kmskit.vectors._envelope_msg import Message, build
+from kmskit.vectors._envelope_tamper import BASES, TAMPERS, Base, Tamper
 
 __all__ = ["CASES", "PLAINTEXTS", "EnvCase", "EnvCaseFn", "Setup"]
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-from envelope import decrypt
-from envelope.suites import DEFAULT_MAX_ENCRYPTED_DATA_KEYS
-from offline.errors import KmskitError, ValidationException
-from vectors._envelope_expect import EXPECT, SUCCESS, classify
-from vectors._envelope_keys import Keys, keyring_for, load_keys
-from vectors._family import Verdict
-from vectors._report import CaseProblem, CheckReport, OracleSummary
-from vectors.envelope import ALGORITHM, EXTENDED_MANIFEST, KIND, MANIFEST
+from kmskit.envelope import decrypt
+from kmskit.envelope.suites import DEFAULT_MAX_ENCRYPTED_DATA_KEYS
+from kmskit.offline.errors import KmskitError, ValidationException
+from kmskit.vectors._envelope_expect import EXPECT, SUCCESS, classify
+from kmskit.vectors._envelope_keys import Keys, keyring_for, load_keys
+from kmskit.vectors._family import Verdict
+from kmskit.vectors._report import CaseProblem, CheckReport, OracleSummary
+from kmskit.vectors.envelope import ALGORITHM, EXTENDED_MANIFEST, KIND, MANIFEST
 
 __all__ = ["EnvelopeTest", "check_tree", "load_tests"]
 
@@ -233,7 +233,7 @@ def _oracle_problem(test: EnvelopeTest, verdict: Verdict) -> CaseProblem | None:
 
 
 def _run_oracle(name: str, tests: list[EnvelopeTest], tick: Callable[[], None]) -> OracleSummary:
-    from vectors.oracles import Skip, get_envelope_oracle
+    from kmskit.vectors.oracles import Skip, get_envelope_oracle
 
     oracle = get_envelope_oracle(name)
     skips: Counter[str] = Counter()
@@ -277,7 +277,7 @@ def check_tree(
     """
     tests = load_tests(source)
     if oracle is not None:
-        from vectors.oracles import get_envelope_oracle
+        from kmskit.vectors.oracles import get_envelope_oracle
 
         get_envelope_oracle(oracle)  # fail before the long run
     total = len(tests) * (2 if oracle is not None else 1)

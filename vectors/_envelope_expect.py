@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from offline.errors import (
+from kmskit.offline.errors import (
     BodyFormatError,
     HeaderAuthenticationError,
     HeaderFormatError,

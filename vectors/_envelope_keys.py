@@ -22,14 +22,14 @@ from typing import Any, Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from envelope.keyrings import Keyring, RawAesKeyring, RsaKeyring, Sm2Keyring
-from offline import sm2
-from offline.errors import KmskitError, ValidationException
-from offline.specs import EncryptionAlgorithm
-from vectors import _rsa_math
-from vectors._doc import pem
-from vectors._drbg import Drbg
-from vectors._envelope_msg import Recipient
+from kmskit.envelope.keyrings import Keyring, RawAesKeyring, RsaKeyring, Sm2Keyring
+from kmskit.offline import sm2
+from kmskit.offline.errors import KmskitError, ValidationException
+from kmskit.offline.specs import EncryptionAlgorithm
+from kmskit.vectors import _rsa_math
+from kmskit.vectors._doc import pem
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._envelope_msg import Recipient
 
 __all__ = [
     "KEYS_VERSION",

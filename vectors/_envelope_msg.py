@@ -33,28 +33,28 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from envelope.frames import (
+from kmskit.envelope.frames import (
     FINAL_FRAME_LABEL,
     FINAL_FRAME_MARKER,
     FRAME_LABEL,
     NON_FRAMED_LABEL,
     frame_iv,
 )
-from envelope.header import MESSAGE_ID_LENGTH
-from envelope.suites import (
+from kmskit.envelope.header import MESSAGE_ID_LENGTH
+from kmskit.envelope.suites import (
     MESSAGE_FORMAT_VERSION,
     PUBLIC_KEY_CONTEXT_KEY,
     BodyCipher,
     FooterSignature,
     SuiteProfile,
 )
-from offline import sm2
-from offline.encryption_context import serialize_encryption_context
-from offline.errors import ValidationException
-from offline.hashing import pyca_hash
-from vectors import _rsa_math
-from vectors._curves import P384
-from vectors._drbg import Drbg
+from kmskit.offline import sm2
+from kmskit.offline.encryption_context import serialize_encryption_context
+from kmskit.offline.errors import ValidationException
+from kmskit.offline.hashing import pyca_hash
+from kmskit.vectors import _rsa_math
+from kmskit.vectors._curves import P384
+from kmskit.vectors._drbg import Drbg
 
 __all__ = [
     "AES_TAG_BITS",

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from envelope.suites import BodyCipher, EnvelopeAlgorithm, SuiteProfile, suite
-from offline.encryption_context import parse_encryption_context, serialize_encryption_context
-from vectors._doc import flip_bit
-from vectors._drbg import Drbg
-from vectors._envelope_msg import Frame, Message
+from kmskit.envelope.suites import BodyCipher, EnvelopeAlgorithm, SuiteProfile, suite
+from kmskit.offline.encryption_context import parse_encryption_context, serialize_encryption_context
+from kmskit.vectors._doc import flip_bit
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._envelope_msg import Frame, Message
 
 __all__ = ["BASES", "TAMPERS", "Base", "Tamper"]
 

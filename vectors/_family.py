@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from offline.errors import KmskitError
-from vectors._doc import Group
-from vectors._drbg import Drbg
+from kmskit.offline.errors import KmskitError
+from kmskit.vectors._doc import Group
+from kmskit.vectors._drbg import Drbg
 
 __all__ = ["Family", "Verdict", "judged"]
 

@@ -12,20 +12,20 @@ from __future__ import annotations
 import importlib
 from typing import Final
 
-from offline.errors import ValidationException
-from vectors._family import Family
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._family import Family
 
 __all__ = ["ALL_KINDS", "KINDS", "TREE_KINDS", "family"]
 
 _MODULES: Final = {
-    "sm2-sign": "vectors.sm2_sign",
-    "sm2-encrypt": "vectors.sm2_encrypt",
-    "sm2-ecdh": "vectors.sm2_ecdh",
-    "ecdsa": "vectors.ecdsa",
-    "rsa-pss": "vectors.rsa",
-    "rsa-pkcs1": "vectors.rsa",
-    "rsa-oaep": "vectors.rsa",
-    "ecdh": "vectors.ecdh",
+    "sm2-sign": "kmskit.vectors.sm2_sign",
+    "sm2-encrypt": "kmskit.vectors.sm2_encrypt",
+    "sm2-ecdh": "kmskit.vectors.sm2_ecdh",
+    "ecdsa": "kmskit.vectors.ecdsa",
+    "rsa-pss": "kmskit.vectors.rsa",
+    "rsa-pkcs1": "kmskit.vectors.rsa",
+    "rsa-oaep": "kmskit.vectors.rsa",
+    "ecdh": "kmskit.vectors.ecdh",
 }
 KINDS: Final = tuple(_MODULES)
 TREE_KINDS: Final = ("envelope",)

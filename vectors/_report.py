@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from offline.errors import VectorCheckFailed
+from kmskit.offline.errors import VectorCheckFailed
 
 __all__ = ["CaseProblem", "CheckReport", "OracleSummary", "VectorCheckFailed"]
 

@@ -26,7 +26,7 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vectors._drbg import Drbg
+from kmskit.vectors._drbg import Drbg
 
 __all__ = [
     "E",
@@ -202,7 +202,7 @@ def digest_info(
     long_form: bool = False,
 ) -> bytes:
     """DER DigestInfo (RFC 8017 §9.2 note 1); ``null=False`` omits the NULL parameters."""
-    from vectors._der import tlv
+    from kmskit.vectors._der import tlv
 
     algorithm = tlv(0x30, _HASH_OIDS[hash_name] + (b"\x05\x00" if null else b""))
     return tlv(0x30, algorithm + tlv(0x04, digest), long_form=long_form)

@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from offline.errors import ValidationException
+from kmskit.offline.errors import ValidationException
 
 __all__ = ["check_tree_target", "write_tree"]
 

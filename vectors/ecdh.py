@@ -14,13 +14,13 @@ from typing import Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from offline.agreement import derive_shared_secret
-from offline.keys import PrivateKey, load_public_key
-from vectors._curves import P256, P384, P521, SECP256K1, Curve
-from vectors._doc import Group
-from vectors._drbg import Drbg
-from vectors._ecdh import EcdhCtx, Point, build_groups
-from vectors._family import Family, Json, Verdict, judged
+from kmskit.offline.agreement import derive_shared_secret
+from kmskit.offline.keys import PrivateKey, load_public_key
+from kmskit.vectors._curves import P256, P384, P521, SECP256K1, Curve
+from kmskit.vectors._doc import Group
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._ecdh import EcdhCtx, Point, build_groups
+from kmskit.vectors._family import Family, Json, Verdict, judged
 
 __all__ = ["FAMILIES", "FAMILY", "KIND"]
 

@@ -21,12 +21,12 @@ from collections.abc import Mapping, Sequence
 from importlib import metadata
 from typing import Any, Final
 
-from offline.errors import ValidationException
-from vectors._doc import FORMAT_VERSION, dumps
-from vectors._drbg import Drbg
-from vectors._envelope_cases import CASES, PLAINTEXTS, EnvCase, Setup
-from vectors._envelope_expect import DESCRIPTIONS, SUCCESS
-from vectors._envelope_keys import KeySet, keys_manifest
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._doc import FORMAT_VERSION, dumps
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._envelope_cases import CASES, PLAINTEXTS, EnvCase, Setup
+from kmskit.vectors._envelope_expect import DESCRIPTIONS, SUCCESS
+from kmskit.vectors._envelope_keys import KeySet, keys_manifest
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -134,8 +134,8 @@ def generate_tree(*, seed: str, count: int | None = None) -> dict[str, bytes]:
     ValidationException for a count outside [1, 64] or a non-string seed; RuntimeError if
     kmskit disagrees with a case it just generated (a bug in kmskit or in the generator).
     """
-    from vectors._check import MAX_COUNT
-    from vectors._envelope_check import check_tree
+    from kmskit.vectors._check import MAX_COUNT
+    from kmskit.vectors._envelope_check import check_tree
 
     if not isinstance(seed, str):
         raise ValidationException("the seed must be a string")

@@ -18,15 +18,15 @@ from typing import Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from offline.encryption import decrypt
-from offline.keys import PrivateKey, PublicKey, load_private_key, load_public_key
-from offline.signing import verify
-from offline.specs import EncryptionAlgorithm, KeySpec, max_plaintext
-from vectors import _rsa_math as m
-from vectors._doc import Case, CaseFn, Group, Result, flip_bit, pem, run_cases
-from vectors._drbg import Drbg
-from vectors._ec_sig import LONG, MAX_RAW, SHORT, message, test_fields
-from vectors._family import Family, Json, Verdict, judged, no_output
+from kmskit.offline.encryption import decrypt
+from kmskit.offline.keys import PrivateKey, PublicKey, load_private_key, load_public_key
+from kmskit.offline.signing import verify
+from kmskit.offline.specs import EncryptionAlgorithm, KeySpec, max_plaintext
+from kmskit.vectors import _rsa_math as m
+from kmskit.vectors._doc import Case, CaseFn, Group, Result, flip_bit, pem, run_cases
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._ec_sig import LONG, MAX_RAW, SHORT, message, test_fields
+from kmskit.vectors._family import Family, Json, Verdict, judged, no_output
 
 __all__ = ["FAMILIES", "OAEP", "PKCS1", "PSS"]
 

@@ -13,15 +13,15 @@ from typing import Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from offline import _sm2_curve, sm2
-from offline.agreement import derive_shared_secret
-from offline.keys import PrivateKey, load_public_key
-from vectors._curves import P256, SM2
-from vectors._doc import Group
-from vectors._drbg import Drbg
-from vectors._ecdh import EcdhCtx, Point, build_groups
-from vectors._family import Family, Json, Verdict, judged
-from vectors.ecdh import expected_shared
+from kmskit.offline import _sm2_curve, sm2
+from kmskit.offline.agreement import derive_shared_secret
+from kmskit.offline.keys import PrivateKey, load_public_key
+from kmskit.vectors._curves import P256, SM2
+from kmskit.vectors._doc import Group
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._ecdh import EcdhCtx, Point, build_groups
+from kmskit.vectors._family import Family, Json, Verdict, judged
+from kmskit.vectors.ecdh import expected_shared
 
 __all__ = ["FAMILIES", "FAMILY", "KIND"]
 

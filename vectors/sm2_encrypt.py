@@ -15,16 +15,16 @@ from typing import Final
 
 from cryptography.hazmat.primitives import hashes
 
-from offline import _sm2_curve, sm2
-from offline.encryption import decrypt
-from offline.errors import ValidationException
-from offline.keys import PrivateKey, load_private_key
-from offline.specs import SM2PKE_MAX_PLAINTEXT
-from vectors import _der
-from vectors._doc import Case, CaseFn, Group, Result, flip_bit, pem, run_cases
-from vectors._drbg import Drbg
-from vectors._family import Family, Json, Verdict, judged
-from vectors.sm2_sign import key_from
+from kmskit.offline import _sm2_curve, sm2
+from kmskit.offline.encryption import decrypt
+from kmskit.offline.errors import ValidationException
+from kmskit.offline.keys import PrivateKey, load_private_key
+from kmskit.offline.specs import SM2PKE_MAX_PLAINTEXT
+from kmskit.vectors import _der
+from kmskit.vectors._doc import Case, CaseFn, Group, Result, flip_bit, pem, run_cases
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._family import Family, Json, Verdict, judged
+from kmskit.vectors.sm2_sign import key_from
 
 __all__ = ["FAMILIES", "FAMILY", "KIND", "encrypt_with_k"]
 

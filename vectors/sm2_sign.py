@@ -17,15 +17,15 @@ from typing import Final
 
 from cryptography.hazmat.primitives import hashes
 
-from offline import sm2
-from offline.errors import ValidationException
-from offline.keys import PublicKey, load_public_key
-from offline.signing import verify
-from vectors import _der, _ec_sig
-from vectors._doc import Case, CaseFn, Group, pem, run_cases
-from vectors._drbg import Drbg
-from vectors._ec_sig import EcSigCtx, message, split, test_fields
-from vectors._family import Family, Json, Verdict, judged, no_output
+from kmskit.offline import sm2
+from kmskit.offline.errors import ValidationException
+from kmskit.offline.keys import PublicKey, load_public_key
+from kmskit.offline.signing import verify
+from kmskit.vectors import _der, _ec_sig
+from kmskit.vectors._doc import Case, CaseFn, Group, pem, run_cases
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._ec_sig import EcSigCtx, message, split, test_fields
+from kmskit.vectors._family import Family, Json, Verdict, judged, no_output
 
 __all__ = ["FAMILIES", "FAMILY", "KIND", "sign_with_k"]
 

@@ -8,13 +8,13 @@ imported only when used); :class:`MultiKeyring` combines them.
 
 from __future__ import annotations
 
-from envelope.keyrings.aws_kms import AwsKmsKeyring
-from envelope.keyrings.base import EncryptedDataKey, Keyring
-from envelope.keyrings.keystore import KeystoreKeyring
-from envelope.keyrings.multi import MultiKeyring
-from envelope.keyrings.raw_aes import RawAesKeyring
-from envelope.keyrings.raw_rsa import RsaKeyring
-from envelope.keyrings.raw_sm2 import Sm2Keyring
+from kmskit.envelope.keyrings.aws_kms import AwsKmsKeyring
+from kmskit.envelope.keyrings.base import EncryptedDataKey, Keyring
+from kmskit.envelope.keyrings.keystore import KeystoreKeyring
+from kmskit.envelope.keyrings.multi import MultiKeyring
+from kmskit.envelope.keyrings.raw_aes import RawAesKeyring
+from kmskit.envelope.keyrings.raw_rsa import RsaKeyring
+from kmskit.envelope.keyrings.raw_sm2 import Sm2Keyring
 
 __all__ = [
     "AwsKmsKeyring",

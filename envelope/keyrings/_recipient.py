@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from envelope.keyrings.base import EncryptedDataKey, check_utf8_field
-from envelope.keyrings.raw_aes import check_namespace
-from offline import encryption
-from offline.errors import InvalidKeyUsageException, KeyringMismatch
-from offline.keys import PrivateKey, PublicKey, load_private_key, load_public_key
-from offline.specs import EncryptionAlgorithm, KeySpec, KeyUsage
+from kmskit.envelope.keyrings.base import EncryptedDataKey, check_utf8_field
+from kmskit.envelope.keyrings.raw_aes import check_namespace
+from kmskit.offline import encryption
+from kmskit.offline.errors import InvalidKeyUsageException, KeyringMismatch
+from kmskit.offline.keys import PrivateKey, PublicKey, load_private_key, load_public_key
+from kmskit.offline.specs import EncryptionAlgorithm, KeySpec, KeyUsage
 
 __all__ = ["RecipientKeyring"]
 

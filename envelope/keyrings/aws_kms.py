@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NoReturn
 
-from envelope.keyrings.base import EncryptedDataKey
-from offline.errors import (
+from kmskit.envelope.keyrings.base import EncryptedDataKey
+from kmskit.offline.errors import (
     AccessDeniedException,
     AwsClientError,
     AwsConfigurationError,
@@ -146,7 +146,7 @@ class AwsKmsKeyring:
             from botocore.config import Config
         except ImportError:
             raise AwsConfigurationError(
-                "the aws-kms keyring needs boto3 (pip install boto3)", "ModuleNotFoundError"
+                "the aws-kms keyring needs boto3: pip install 'kmskit[aws]'", "ModuleNotFoundError"
             ) from None
         try:
             session = boto3.session.Session(profile_name=self.profile, region_name=self.region)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from offline.errors import ValidationException
+from kmskit.offline.errors import ValidationException
 
 __all__ = ["EncryptedDataKey", "Keyring", "check_utf8_field"]
 

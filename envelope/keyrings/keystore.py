@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
-from envelope.keyrings.base import EncryptedDataKey
-from offline.errors import InvalidKeyUsageException, KeyringMismatch
+from kmskit.envelope.keyrings.base import EncryptedDataKey
+from kmskit.offline.errors import InvalidKeyUsageException, KeyringMismatch
 
 if TYPE_CHECKING:
-    from keystore import Keystore
+    from kmskit.keystore import Keystore
 
 __all__ = ["KEYSTORE_PROVIDER_ID", "KeystoreKeyring"]
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from envelope.keyrings.base import EncryptedDataKey, Keyring
-from offline.errors import KeyringMismatch, NoMatchingKeyringError, ValidationException
+from kmskit.envelope.keyrings.base import EncryptedDataKey, Keyring
+from kmskit.offline.errors import KeyringMismatch, NoMatchingKeyringError, ValidationException
 
 __all__ = ["MultiKeyring", "describe_edk"]
 
 
 def describe_edk(edk: EncryptedDataKey) -> str:
     """A one-line, non-secret description of an EDK: provider id and key name."""
-    from envelope.info import edk_key_name
+    from kmskit.envelope.info import edk_key_name
 
     return f"{edk.provider_id} {edk_key_name(edk)!r}"
 

@@ -16,9 +16,9 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from envelope.keyrings.base import EncryptedDataKey, check_utf8_field
-from offline.encryption_context import serialize_encryption_context
-from offline.errors import InvalidCiphertextException, KeyringMismatch, ValidationException
+from kmskit.envelope.keyrings.base import EncryptedDataKey, check_utf8_field
+from kmskit.offline.encryption_context import serialize_encryption_context
+from kmskit.offline.errors import InvalidCiphertextException, KeyringMismatch, ValidationException
 
 __all__ = ["RawAesKeyring", "check_namespace", "raw_aes_key_name"]
 

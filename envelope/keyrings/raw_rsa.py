@@ -7,10 +7,10 @@ raw RSA keyring / ``RawMasterKey`` with ``RSA_OAEP_SHA256_MGF1`` (or ``_SHA1_``)
 
 from __future__ import annotations
 
-from envelope.keyrings._recipient import RecipientKeyring
-from offline.errors import ValidationException
-from offline.keys import PrivateKey, PublicKey
-from offline.specs import OAEP_HASH, EncryptionAlgorithm, KeySpec
+from kmskit.envelope.keyrings._recipient import RecipientKeyring
+from kmskit.offline.errors import ValidationException
+from kmskit.offline.keys import PrivateKey, PublicKey
+from kmskit.offline.specs import OAEP_HASH, EncryptionAlgorithm, KeySpec
 
 __all__ = ["RsaKeyring"]
 

@@ -6,9 +6,9 @@ SM2 key and SM2PKE unwraps (and what :func:`offline.encryption.encrypt` makes).
 
 from __future__ import annotations
 
-from envelope.keyrings._recipient import RecipientKeyring
-from offline.keys import PrivateKey, PublicKey
-from offline.specs import EncryptionAlgorithm, KeySpec
+from kmskit.envelope.keyrings._recipient import RecipientKeyring
+from kmskit.offline.keys import PrivateKey, PublicKey
+from kmskit.offline.specs import EncryptionAlgorithm, KeySpec
 
 __all__ = ["Sm2Keyring"]
 

@@ -31,7 +31,7 @@ RSA_SIGNING = [
 ]
 OAEP_HASHES = {"RSAES_OAEP_SHA_1": hashes.SHA1, "RSAES_OAEP_SHA_256": hashes.SHA256}
 # The KMS plaintext maxima for RSA_2048 (issue 2, item 4), written out here on purpose rather
-# than read from offline.specs, so the table itself is under test.
+# than read from kmskit.offline.specs, so the table itself is under test.
 OAEP_MAX_2048 = {"RSAES_OAEP_SHA_1": 214, "RSAES_OAEP_SHA_256": 190}
 # click's errors (bad option values, missing options, unreadable files, existing outputs) are
 # printed under this name by cli/main.py; there is no KMS name for them.

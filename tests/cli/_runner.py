@@ -17,7 +17,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from cli.main import main
+from kmskit.cli.main import main
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 def test_demo_runs_in_a_scratch_home(tmp_path: Path) -> None:
     env = {**os.environ, "KMSKIT_HOME": str(tmp_path / "must-not-be-used"), "TMPDIR": str(tmp_path)}
     proc = subprocess.run(
-        [sys.executable, "-c", "from cli.main import run; run()", "demo"],
+        [sys.executable, "-c", "from kmskit.cli.main import run; run()", "demo"],
         capture_output=True, text=True, timeout=120, env=env, check=False,
     )
     assert proc.returncode == 0, proc.stderr

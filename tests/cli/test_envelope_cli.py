@@ -222,7 +222,7 @@ def test_keystore_keyring_across_processes(tmp_path: Path, work: Path) -> None:
     enc = run("encrypt", "data.bin", "-o", "data.kmskit", "--wrapping-key", spec, "-c", "a=b")
     assert (enc.returncode, enc.stderr) == (0, "")
     # Rotation keeps old messages readable: the blob names its key material.
-    from keystore import open_keystore
+    from kmskit.keystore import open_keystore
 
     with open_keystore(tmp_path / "home", create=False) as ks:
         ks.rotate_key_on_demand(key_id)

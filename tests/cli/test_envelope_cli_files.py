@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from cli._file_jobs import progress
-from cli._wrapping_keys import SpecError, parse_spec
-from envelope import decrypt, encrypt
-from envelope.keyrings import RawAesKeyring
+from kmskit.cli._file_jobs import progress
+from kmskit.cli._wrapping_keys import SpecError, parse_spec
+from kmskit.envelope import decrypt, encrypt
+from kmskit.envelope.keyrings import RawAesKeyring
 from tests.cli._envelope import AES, AES_KEY, DATA, failed, write_inputs
 from tests.cli._keys import USAGE, KeyPair, aws_json, listing, write
 from tests.cli._runner import assert_one_line_error, kmskit, ok
-from tests.cli.test_startup import _imported_modules
+from tests.cli.test_startup import imported_modules, layer
 
 
 @pytest.fixture(autouse=True)
@@ -212,14 +212,14 @@ def test_recipient_usage_refusal_and_force(keys: dict[str, KeyPair], work: Path)
 
 
 @pytest.mark.parametrize("verb", ["encrypt", "decrypt", "inspect", "rewrap"])
-def test_help_imports_no_crypto_keystore_or_boto3(verb: str) -> None:
-    code, stdout, modules = _imported_modules([verb, "--help"])
+def test_help_imports_no_crypto_keystore_or_boto3(verb: str, tmp_path: Path) -> None:
+    code, stdout, modules = imported_modules([verb, "--help"], tmp_path)
     assert code == 0 and stdout.startswith("Usage: kmskit")
-    assert "cli.envelope" in modules
+    assert "kmskit.cli.envelope" in modules
     heavy = sorted(
         m
         for m in modules
-        if m.split(".")[0] in ("cryptography", "asn1crypto", "keystore", "boto3", "botocore")
+        if layer(m) in ("cryptography", "asn1crypto", "keystore", "boto3", "botocore")
     )
     assert heavy == [], heavy[:5]
 

@@ -21,9 +21,9 @@ from typing import Any
 import click
 import pytest
 
-from cli._aws_args import AwsCommand, kebab, parse_request
-from cli._aws_shorthand import ShorthandError, parse_shorthand
-from cli.kms import OPERATIONS, kms
+from kmskit.cli._aws_args import AwsCommand, kebab, parse_request
+from kmskit.cli._aws_shorthand import ShorthandError, parse_shorthand
+from kmskit.cli.kms import OPERATIONS, kms
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cli.kms import OPERATIONS
+from kmskit.cli.kms import OPERATIONS
 from tests.cli._kms import Kms, b64
 from tests.cli._runner import assert_one_line_error, kmskit, ok
 

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from cli._aws_args import parse_timestamp
-from cli.main import exit_code_for
-from offline.errors import (
+from kmskit.cli._aws_args import parse_timestamp
+from kmskit.cli.main import exit_code_for
+from kmskit.offline.errors import (
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
     InvalidImportTokenException,

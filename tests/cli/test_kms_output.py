@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from cli._aws_args import GlobalOptions
-from cli._aws_output import compile_query, format_json, format_text, paginate
+from kmskit.cli._aws_args import GlobalOptions
+from kmskit.cli._aws_output import compile_query, format_json, format_text, paginate
 from tests.cli.test_kms_args import run_awscli
 
 pytestmark = pytest.mark.unit

@@ -1,10 +1,12 @@
-"""The ``kmskit`` process itself: help stays cheap, and exit codes reach the shell.
+"""The ``kmskit`` process itself: start-up stays cheap, and exit codes reach the shell.
 
-``kmskit`` is run once per file in scripts, so ``--help`` and ``--version`` must not import
-``cryptography`` (or ``asn1crypto``): the verbs import them lazily. Each case runs in a fresh
-interpreter with ``-X importtime``, which lists every module imported, so a module pulled in
-indirectly is caught too. The probe also asserts that ``cli.offline`` *was* imported, so a
-broken probe cannot pass silently.
+``kmskit`` is run once per file in scripts, so it must load only what the command it runs
+needs (cli/_lazy.py): ``--help`` and ``--version`` import no command group, a group's help
+imports that group alone, and neither imports ``cryptography`` (or ``asn1crypto``), SQLite or
+``jmespath``. Each case runs in a fresh interpreter that writes ``sys.modules`` out at exit, so
+a module pulled in indirectly, or through ``importlib``, is caught too. Every probe also
+asserts that a module it expects *was* imported, so a broken probe cannot pass silently.
+Timings are in bench/bench_startup.py, not here.
 """
 
 from __future__ import annotations
@@ -14,44 +16,75 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from kmskit.cli.main import COMMANDS, kmskit
 from tests.cli._keys import MESSAGE, KeyPair, write
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("cryptography", "asn1crypto")
+GROUP_MODULES = {lazy.module for lazy in COMMANDS.values()}
 
 
-def _imported_modules(argv: list[str]) -> tuple[int, str, set[str]]:
-    code = f"import sys; from cli.main import run; sys.argv = ['kmskit', *{argv!r}]; run()"
+def layer(module: str) -> str:
+    """The top-level name that counts: ``kmskit.keystore.audit`` -> ``keystore``."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "kmskit" and len(parts) > 1 else parts[0]
+
+
+_PROBE = """
+import atexit, sys
+_path = sys.argv[1]
+def _dump():
+    with open(_path, "w") as fh:
+        fh.write("\\n".join(sorted(sys.modules)))
+atexit.register(_dump)
+from kmskit.cli.main import run
+sys.argv = ["kmskit", *sys.argv[2:]]
+run()
+"""
+
+
+def imported_modules(argv: list[str], tmp_path: Path) -> tuple[int, str, set[str]]:
+    """Run ``kmskit ARGV`` in a fresh interpreter; return (exit code, stdout, modules loaded)."""
+    dump = tmp_path / "modules.txt"
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code],
-        cwd=ROOT,
+        [sys.executable, "-c", _PROBE, str(dump), *argv],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    modules = set()
-    for line in proc.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            modules.add(line.rsplit("|", 1)[1].strip())
+    modules = set(dump.read_text().split("\n")) if dump.exists() else set()
+    assert "kmskit.cli.main" in modules, proc.stderr  # the probe itself worked
     return proc.returncode, proc.stdout, modules
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], []], ids=lambda a: " ".join(a))
+def test_root_help_imports_no_command_group(argv: list[str], tmp_path: Path) -> None:
+    code, _stdout, modules = imported_modules(argv, tmp_path)
+    assert code in (0, 2)
+    loaded = sorted(GROUP_MODULES & modules)
+    heavy = sorted(m for m in modules if layer(m) in (*HEAVY, "keystore", "jmespath", "sqlite3"))
+    assert (loaded, heavy) == ([], []), f"kmskit {' '.join(argv)} imported {loaded + heavy}"
 
 
 @pytest.mark.parametrize(
     "argv",
-    [["--help"], ["offline", "--help"], ["offline", "verify", "--help"], ["--version"]],
+    [["offline", "--help"], ["offline", "verify", "--help"]],
     ids=lambda argv: " ".join(argv),
 )
-def test_help_does_not_import_cryptography(argv: list[str]) -> None:
-    code, stdout, modules = _imported_modules(argv)
+def test_help_does_not_import_cryptography(argv: list[str], tmp_path: Path) -> None:
+    code, stdout, modules = imported_modules(argv, tmp_path)
     assert code == 0
-    assert stdout.startswith(("Usage: kmskit", "kmskit, version"))
-    assert "cli.offline" in modules  # the probe sees imports
-    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    assert stdout.startswith("Usage: kmskit")
+    assert "kmskit.cli.offline" in modules
+    assert GROUP_MODULES & modules == {"kmskit.cli.offline"}
+    heavy = sorted(m for m in modules if layer(m) in HEAVY)
     assert heavy == [], f"kmskit {' '.join(argv)} imported {heavy[:5]}"
 
 
@@ -65,20 +98,41 @@ def test_help_does_not_import_cryptography(argv: list[str]) -> None:
     ],
     ids=lambda argv: " ".join(argv),
 )
-def test_keystore_help_imports_neither_the_keystore_nor_jmespath(argv: list[str]) -> None:
-    code, stdout, modules = _imported_modules(argv)
+def test_keystore_help_imports_neither_the_keystore_nor_jmespath(
+    argv: list[str], tmp_path: Path
+) -> None:
+    code, stdout, modules = imported_modules(argv, tmp_path)
     assert code == 0
     assert stdout.startswith("Usage: kmskit")
-    assert "cli.kms" in modules
+    assert COMMANDS[argv[0]].module in modules
     heavy = sorted(
-        m for m in modules if m.split(".")[0] in (*HEAVY, "keystore", "jmespath", "sqlite3")
+        m for m in modules if layer(m) in (*HEAVY, "keystore", "jmespath", "sqlite3")
     )
     assert heavy == [], f"kmskit {' '.join(argv)} imported {heavy[:5]}"
 
 
-def test_probe_detects_cryptography_when_a_verb_runs(keys: dict[str, KeyPair]) -> None:
-    """The same probe on a real verb does see cryptography, so the test above can fail."""
-    _code, _stdout, modules = _imported_modules(["offline", "inspect-key", str(keys["p256"].pub)])
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_lazy_summary_matches_the_command_help(name: str) -> None:
+    """The root help lists commands from the lazy table; it must say what each one's own
+    help says, so the listing cannot drift from the commands."""
+    command = COMMANDS[name].load()
+    for limit in (45, 80):
+        assert COMMANDS[name].short_help(limit) == command.get_short_help_str(limit)
+
+
+def test_root_help_lists_every_command_once() -> None:
+    ctx = click.Context(kmskit)
+    assert kmskit.list_commands(ctx) == sorted(COMMANDS)
+    for name in COMMANDS:
+        assert kmskit.get_command(ctx, name) is COMMANDS[name].load()
+
+
+def test_probe_detects_cryptography_when_a_verb_runs(
+    keys: dict[str, KeyPair], tmp_path: Path
+) -> None:
+    """The same probe on a real verb does see cryptography, so the tests above can fail."""
+    argv = ["offline", "inspect-key", str(keys["p256"].pub)]
+    _code, _stdout, modules = imported_modules(argv, tmp_path)
     assert "cryptography" in modules
 
 

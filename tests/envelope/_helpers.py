@@ -9,9 +9,9 @@ from functools import cache
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from envelope.keyrings import EncryptedDataKey, RawAesKeyring
-from offline import sm2
-from offline.errors import KeyringMismatch
+from kmskit.envelope.keyrings import EncryptedDataKey, RawAesKeyring
+from kmskit.offline import sm2
+from kmskit.offline.errors import KeyringMismatch
 
 ALL_ALGORITHMS = (
     "AES_256_GCM_HKDF_SHA512_COMMIT_KEY",

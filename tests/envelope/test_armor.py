@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from envelope import decrypt_stream, encrypt_stream
-from envelope.armor import ArmorReader, ArmorWriter
-from offline.errors import ArmorFormatError
+from kmskit.envelope import decrypt_stream, encrypt_stream
+from kmskit.envelope.armor import ArmorReader, ArmorWriter
+from kmskit.offline.errors import ArmorFormatError
 from tests.envelope._helpers import ShortReads, aes_keyring
 
 

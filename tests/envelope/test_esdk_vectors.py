@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from envelope import decrypt, decrypt_stream, inspect
-from envelope._crypto import derive_keys
-from envelope.header import parse_header
-from offline.errors import KeyCommitmentError
+from kmskit.envelope import decrypt, decrypt_stream, inspect
+from kmskit.envelope._crypto import derive_keys
+from kmskit.envelope.header import parse_header
+from kmskit.offline.errors import KeyCommitmentError
 from tests._vectors import load_json
 from tests.envelope._helpers import StaticKeyring
 

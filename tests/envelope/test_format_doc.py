@@ -13,10 +13,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from envelope import encrypt
-from envelope._crypto import derive_keys
-from envelope.keyrings import RawAesKeyring
-from envelope.suites import parse_algorithm
+from kmskit.envelope import encrypt
+from kmskit.envelope._crypto import derive_keys
+from kmskit.envelope.keyrings import RawAesKeyring
+from kmskit.envelope.suites import parse_algorithm
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "format.md"
 

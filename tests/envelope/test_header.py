@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envelope import decrypt_stream, encrypt, inspect
-from envelope.header import ContentType, Header, parse_header, serialize_header_body
-from envelope.keyrings import EncryptedDataKey
-from envelope.suites import EnvelopeAlgorithm, parse_algorithm, suite_for_id
-from offline.encryption_context import serialize_encryption_context
-from offline.errors import (
+from kmskit.envelope import decrypt_stream, encrypt, inspect
+from kmskit.envelope.header import ContentType, Header, parse_header, serialize_header_body
+from kmskit.envelope.keyrings import EncryptedDataKey
+from kmskit.envelope.suites import EnvelopeAlgorithm, parse_algorithm, suite_for_id
+from kmskit.offline.encryption_context import serialize_encryption_context
+from kmskit.offline.errors import (
     EnvelopeLimitExceeded,
     HeaderFormatError,
     KmskitError,
@@ -303,7 +303,7 @@ def _with_suite(name: str, context: Mapping[str, str]) -> Header:
     ],
 )
 def test_verification_key_rules(name: str, context: dict[str, str], message: str) -> None:
-    from envelope.decryption import _verifier_for
+    from kmskit.envelope.decryption import _verifier_for
 
     with pytest.raises(HeaderFormatError, match=message):
         _verifier_for(_with_suite(name, context))

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from envelope import decrypt, encrypt
-from envelope.keyrings import (
+from kmskit.envelope import decrypt, encrypt
+from kmskit.envelope.keyrings import (
     EncryptedDataKey,
     Keyring,
     MultiKeyring,
@@ -22,15 +22,15 @@ from envelope.keyrings import (
     RsaKeyring,
     Sm2Keyring,
 )
-from offline import encryption, sm2
-from offline.errors import (
+from kmskit.offline import encryption, sm2
+from kmskit.offline.errors import (
     InvalidCiphertextException,
     InvalidKeyUsageException,
     KeyringMismatch,
     NoMatchingKeyringError,
     ValidationException,
 )
-from offline.keys import load_private_key
+from kmskit.offline.keys import load_private_key
 from tests.envelope._helpers import RefusingKeyring, aes_keyring, rsa_private_pem, sm2_private_key
 
 DATA_KEY = bytes(range(100, 132))

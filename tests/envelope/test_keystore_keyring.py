@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from envelope import decrypt, encrypt
-from envelope.keyrings import EncryptedDataKey, KeystoreKeyring
-from keystore import Keystore, open_keystore
-from offline.errors import (
+from kmskit.envelope import decrypt, encrypt
+from kmskit.envelope.keyrings import EncryptedDataKey, KeystoreKeyring
+from kmskit.keystore import Keystore, open_keystore
+from kmskit.offline.errors import (
     DisabledException,
     IncorrectKeyException,
     InvalidCiphertextException,

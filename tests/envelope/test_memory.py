@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from envelope import decrypt_stream, encrypt_stream
+from kmskit.envelope import decrypt_stream, encrypt_stream
 from tests.envelope._helpers import aes_keyring
 
 SIZE = 128 << 20

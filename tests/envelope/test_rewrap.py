@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from envelope import decrypt, encrypt, inspect, rewrap, rewrap_stream
-from envelope.rewrapping import edk_matches
-from offline.errors import (
+from kmskit.envelope import decrypt, encrypt, inspect, rewrap, rewrap_stream
+from kmskit.envelope.rewrapping import edk_matches
+from kmskit.offline.errors import (
     HeaderAuthenticationError,
     InvalidCiphertextException,
     NoMatchingKeyringError,

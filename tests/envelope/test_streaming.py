@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from envelope import EnvelopeAlgorithm, decrypt, decrypt_stream, encrypt, encrypt_stream
-from envelope.header import parse_header
-from offline import sm2
-from offline.errors import (
+from kmskit.envelope import EnvelopeAlgorithm, decrypt, decrypt_stream, encrypt, encrypt_stream
+from kmskit.envelope.header import parse_header
+from kmskit.offline import sm2
+from kmskit.offline.errors import (
     BodyFormatError,
     InvalidCiphertextException,
     MessageSignatureError,

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envelope import decrypt_stream, encrypt
-from envelope.header import parse_header
-from offline.errors import KmskitError
+from kmskit.envelope import decrypt_stream, encrypt
+from kmskit.envelope.header import parse_header
+from kmskit.offline.errors import KmskitError
 from tests.envelope._helpers import ALL_ALGORITHMS, aes_keyring
 
 FRAME = 64

@@ -21,8 +21,8 @@ from aws_encryption_sdk.identifiers import Algorithm, EncryptionKeyType, Wrappin
 from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
 from aws_encryption_sdk.key_providers.raw import RawMasterKey
 
-from envelope import inspect
-from offline.keys import load_private_key
+from kmskit.envelope import inspect
+from kmskit.offline.keys import load_private_key
 from tests.cli._runner import kmskit, ok
 from tests.envelope._helpers import rsa_private_pem
 

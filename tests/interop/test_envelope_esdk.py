@@ -23,9 +23,9 @@ from aws_encryption_sdk.identifiers import Algorithm, EncryptionKeyType, Wrappin
 from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
 from aws_encryption_sdk.key_providers.raw import RawMasterKey, RawMasterKeyProvider
 
-from envelope import decrypt, decrypt_stream, encrypt, inspect
-from envelope.keyrings import RawAesKeyring, RsaKeyring
-from offline.keys import load_private_key
+from kmskit.envelope import decrypt, decrypt_stream, encrypt, inspect
+from kmskit.envelope.keyrings import RawAesKeyring, RsaKeyring
+from kmskit.offline.keys import load_private_key
 from tests.envelope._helpers import rsa_private_pem
 
 CLIENT = aws_encryption_sdk.EncryptionSDKClient(
@@ -203,7 +203,7 @@ def test_large_message_streams_both_ways() -> None:
 def test_esdk_refuses_what_does_not_match_and_so_do_we() -> None:
     from aws_encryption_sdk.exceptions import DecryptKeyError
 
-    from offline.errors import NoMatchingKeyringError
+    from kmskit.offline.errors import NoMatchingKeyringError
 
     message = encrypt(DATA, keyrings=ours_aes(32, name="other-key"))
     with pytest.raises(DecryptKeyError):
@@ -215,7 +215,7 @@ def test_esdk_refuses_what_does_not_match_and_so_do_we() -> None:
 
 @pytest.mark.parametrize("suite", list(SUITES))
 def test_esdk_non_framed_tampering_releases_nothing(suite: str) -> None:
-    from offline.errors import KmskitError
+    from kmskit.offline.errors import KmskitError
 
     message = esdk_encrypt(DATA[:3000], esdk_aes(32), suite, {}, frame_length=0)
     body_at = inspect(io.BytesIO(message)).header_length

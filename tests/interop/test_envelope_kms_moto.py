@@ -29,9 +29,9 @@ import pytest
 from aws_encryption_sdk import CommitmentPolicy
 from moto.server import ThreadedMotoServer
 
-from envelope import decrypt, encrypt, inspect
-from envelope.keyrings import AwsKmsKeyring, EncryptedDataKey, RawAesKeyring
-from offline.errors import (
+from kmskit.envelope import decrypt, encrypt, inspect
+from kmskit.envelope.keyrings import AwsKmsKeyring, EncryptedDataKey, RawAesKeyring
+from kmskit.offline.errors import (
     AccessDeniedException,
     AwsConfigurationError,
     AwsConnectionError,

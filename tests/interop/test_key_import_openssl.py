@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
-from offline import ValidationException, load_private_key, load_public_key
-from offline.key_import import unwrap_key_material, wrap_key_material
+from kmskit.cli.main import main
+from kmskit.offline import ValidationException, load_private_key, load_public_key
+from kmskit.offline.key_import import unwrap_key_material, wrap_key_material
 
 
 def openssl(binary: str, *args: str | Path) -> bytes:
@@ -224,7 +224,7 @@ def test_direct_oaep_and_its_refusals(wrapping: Path, openssl_bin: str) -> None:
 
 
 def test_tampered_wrapping_is_invalid_ciphertext(wrapping: Path) -> None:
-    from offline import InvalidCiphertextException
+    from kmskit.offline import InvalidCiphertextException
 
     pub = load_public_key((wrapping / "wrap.der").read_bytes())
     private = load_private_key((wrapping / "wrap.pem").read_bytes())

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from moto.server import ThreadedMotoServer
 
-from offline import (
+from kmskit.offline import (
     InvalidKeyUsageException,
     KeyFormatError,
     KMSInvalidSignatureException,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from offline import (
+from kmskit.offline import (
     InvalidCiphertextException,
     KMSInvalidSignatureException,
     ValidationException,

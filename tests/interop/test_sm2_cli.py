@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from gmssl import sm2 as gm_sm2
 
-from cli.main import main
+from kmskit.cli.main import main
 
 IDS = ["1234567812345678", "alice@example.com"]
 MESSAGE = b"an SM2 message signed on one side and checked on the other\n"
@@ -266,7 +266,7 @@ def test_plaintext_over_the_sm2pke_limit_is_refused(
 
 
 def _gmssl_peer(keys: Path) -> gm_sm2.CryptSM2:
-    from offline import sm2
+    from kmskit.offline import sm2
 
     priv = sm2.SM2PrivateKey.from_pem((keys / "key.pem").read_bytes())
     public_hex = priv.public_key().to_bytes()[1:].hex()
@@ -274,7 +274,7 @@ def _gmssl_peer(keys: Path) -> gm_sm2.CryptSM2:
 
 
 def test_gmssl_accepts_converted_signature_and_ciphertext(keys: Path, tmp_path: Path) -> None:
-    from offline import sm2
+    from kmskit.offline import sm2
 
     if (
         sm2.SM2PrivateKey.from_pem((keys / "key.pem").read_bytes()).public_key().to_bytes()[1:3]

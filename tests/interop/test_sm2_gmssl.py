@@ -21,8 +21,8 @@ from gmssl import sm2 as gm_sm2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offline import sm2
-from offline.errors import InvalidCiphertextException
+from kmskit.offline import sm2
+from kmskit.offline.errors import InvalidCiphertextException
 from tests._vectors import load_json
 
 ANNEX = load_json("sm2", "gbt32918-annex.json")

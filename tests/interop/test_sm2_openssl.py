@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from offline import _sm2_curve, _sm2_der, sm2
-from offline.errors import InvalidCiphertextException, KMSInvalidSignatureException
+from kmskit.offline import _sm2_curve, _sm2_der, sm2
+from kmskit.offline.errors import InvalidCiphertextException, KMSInvalidSignatureException
 
 IDS = [sm2.DEFAULT_ID, b"alice@example.com"]
 MESSAGE = b"kmskit <-> openssl SM2 interop\n" * 3

@@ -13,8 +13,8 @@ from aws_encryption_sdk.internal.formatting.encryption_context import (
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from keystore import Keystore
-from offline import PublicKey, load_public_key
+from kmskit.keystore import Keystore
+from kmskit.offline import PublicKey, load_public_key
 
 DEFAULT_ID = "1234567812345678"
 
@@ -63,7 +63,7 @@ def import_raw_material(
 ) -> None:
     """Import known material into an EXTERNAL key, wrapped by the offline layer for the
     keystore's wrapping public key (the OpenSSL recipe is tested in test_import.py)."""
-    from offline.key_import import wrap_key_material
+    from kmskit.offline.key_import import wrap_key_material
 
     params = ks.get_parameters_for_import(
         key_id, wrapping_algorithm=wrapping_algorithm, wrapping_key_spec=wrapping_key_spec

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from keystore import Keystore, open_keystore
+from kmskit.keystore import Keystore, open_keystore
 
 
 class FakeClock:

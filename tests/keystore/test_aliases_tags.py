@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from keystore import Keystore
-from offline.errors import (
+from kmskit.keystore import Keystore
+from kmskit.offline.errors import (
     AlreadyExistsException,
     InvalidAliasNameException,
     InvalidMarkerException,

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa
 
-from keystore import Keystore
-from offline import (
+from kmskit.keystore import Keystore
+from kmskit.offline import (
     decrypt,
     derive_shared_secret,
     encrypt,
@@ -22,7 +22,7 @@ from offline import (
     load_public_key,
     verify,
 )
-from offline.errors import (
+from kmskit.offline.errors import (
     DisabledException,
     IncorrectKeyException,
     InvalidCiphertextException,
@@ -33,7 +33,7 @@ from offline.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from offline.specs import KeySpec
+from kmskit.offline.specs import KeySpec
 from tests.keystore._peers import (
     DEFAULT_ID,
     downloaded_public_key,
@@ -126,7 +126,7 @@ def test_sm2_digest_lets_the_caller_use_another_id(
 ) -> None:
     """DIGEST takes e = SM3(Z_A ‖ M), so Z_A can come from any ID; OpenSSL checks it with
     that ID over the message itself."""
-    from offline import sm2
+    from kmskit.offline import sm2
 
     key = ks.create_key(key_spec="SM2", key_usage="SIGN_VERIFY")
     public = downloaded_public_key(ks, key.key_id).key

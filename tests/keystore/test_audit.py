@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from keystore import Keystore, open_keystore
-from offline.errors import DisabledException, NotFoundException
+from kmskit.keystore import Keystore, open_keystore
+from kmskit.offline.errors import DisabledException, NotFoundException
 
 
 def _rows(home: Path) -> list[tuple[int, str, bytes]]:
@@ -129,7 +129,7 @@ def test_a_record_that_is_no_longer_json(ks: Keystore, home: Path) -> None:
     _some_history(ks)
     _execute(home, "UPDATE audit SET record = 'garbage' WHERE seq = 2")
     assert ks.audit.verify().first_bad_sequence == 2
-    from offline.errors import KeystoreError
+    from kmskit.offline.errors import KeystoreError
 
     with pytest.raises(KeystoreError, match="record 2"):
         list(ks.audit.records())

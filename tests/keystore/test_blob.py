@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keystore import Keystore, open_keystore
-from keystore.blob import parse_blob
-from offline.errors import InvalidCiphertextException, KeystoreError, ValidationException
+from kmskit.keystore import Keystore, open_keystore
+from kmskit.keystore.blob import parse_blob
+from kmskit.offline.errors import InvalidCiphertextException, KeystoreError, ValidationException
 
 CONTEXT = {"tenant": "acme", "Zeta": "ω"}
 

@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from keystore import open_keystore
+from kmskit.keystore import open_keystore
 
 _CHILD = """
 import sys
-from keystore import open_keystore
+from kmskit.keystore import open_keystore
 
 ks = open_keystore(sys.argv[1])
 while True:

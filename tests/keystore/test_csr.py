@@ -16,8 +16,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from keystore import Keystore
-from offline.errors import (
+from kmskit.keystore import Keystore
+from kmskit.offline.errors import (
     DisabledException,
     InvalidKeyUsageException,
     UnsupportedOperationException,

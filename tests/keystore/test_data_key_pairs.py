@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from keystore import Keystore
-from offline import load_private_key, load_public_key, sign, verify
-from offline.errors import (
+from kmskit.keystore import Keystore
+from kmskit.offline import load_private_key, load_public_key, sign, verify
+from kmskit.offline.errors import (
     InvalidCiphertextException,
     InvalidKeyUsageException,
     ValidationException,
 )
-from offline.specs import KeySpec, profile
+from kmskit.offline.specs import KeySpec, profile
 from tests.keystore._peers import openssl
 
 CONTEXT = {"purpose": "key pair"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from keystore import open_keystore
-from offline.errors import (
+from kmskit.keystore import open_keystore
+from kmskit.offline.errors import (
     DisabledException,
     InvalidCiphertextException,
     KMSInvalidStateException,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from keystore import init_home, open_keystore, resolve_home
-from offline.errors import (
+from kmskit.keystore import init_home, open_keystore, resolve_home
+from kmskit.offline.errors import (
     IncorrectPassphraseError,
     KeystoreError,
     PassphraseRequiredError,

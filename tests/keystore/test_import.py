@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from keystore import Keystore, open_keystore
-from keystore.key_import import _checked_material
-from offline import generate_private_key
-from offline.errors import (
+from kmskit.keystore import Keystore, open_keystore
+from kmskit.keystore.key_import import _checked_material
+from kmskit.offline import generate_private_key
+from kmskit.offline.errors import (
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
     InvalidCiphertextException,
@@ -28,7 +28,7 @@ from offline.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from offline.specs import KeySpec, WrappingAlgorithm
+from kmskit.offline.specs import KeySpec, WrappingAlgorithm
 from tests.keystore._peers import import_raw_material, open_blob_by_hand, openssl
 from tests.keystore.conftest import FakeClock
 
@@ -293,8 +293,8 @@ def test_parameter_and_token_errors(ks: Keystore, clock: FakeClock) -> None:
     params = ks.get_parameters_for_import(
         key.key_id, wrapping_algorithm="RSAES_OAEP_SHA_1", wrapping_key_spec="RSA_2048"
     )
-    from offline import load_public_key
-    from offline.key_import import wrap_key_material
+    from kmskit.offline import load_public_key
+    from kmskit.offline.key_import import wrap_key_material
 
     wrapped = wrap_key_material(load_public_key(params.public_key), bytes(32), "RSAES_OAEP_SHA_1")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from keystore import Keystore, init_home, open_keystore
-from offline.errors import (
+from kmskit.keystore import Keystore, init_home, open_keystore
+from kmskit.offline.errors import (
     DisabledException,
     InvalidKeyUsageException,
     KMSInvalidStateException,
@@ -17,7 +17,7 @@ from offline.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from offline.specs import KeySpec, KeyUsage, profile
+from kmskit.offline.specs import KeySpec, KeyUsage, profile
 from tests.keystore.conftest import FakeClock
 
 ARN_PREFIX = "arn:aws:kms:us-east-1:111122223333:"
@@ -85,7 +85,7 @@ def test_home_settings_go_into_arns(home: Path) -> None:
 
 
 def test_init_refuses_an_initialised_home_and_bad_settings(home: Path) -> None:
-    from offline.errors import KeystoreError
+    from kmskit.offline.errors import KeystoreError
 
     with pytest.raises(ValidationException):
         init_home(home, account_id="12ab")
@@ -237,7 +237,7 @@ def test_keys_are_deleted_on_open_once_their_window_has_passed(
         with pytest.raises(NotFoundException):
             ks.describe_key("alias/doomed")
         assert ks.list_aliases().aliases == ()
-        from offline.errors import InvalidCiphertextException
+        from kmskit.offline.errors import InvalidCiphertextException
 
         with pytest.raises(InvalidCiphertextException):
             ks.decrypt(blob)

@@ -9,8 +9,8 @@ import hmac
 
 import pytest
 
-from keystore import Keystore
-from offline.errors import (
+from kmskit.keystore import Keystore
+from kmskit.offline.errors import (
     DisabledException,
     InvalidKeyUsageException,
     KMSInvalidMacException,

@@ -14,7 +14,7 @@ from typing import Any
 import botocore
 import pytest
 
-from keystore import Keystore
+from kmskit.keystore import Keystore
 
 _MODEL_PATH = Path(botocore.__file__).parent / "data" / "kms" / "2014-11-01" / "service-2.json"
 _EXTENSIONS = {("KeyMetadata", "DeletionProtection")}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from keystore import Keystore, init_home, open_keystore
-from offline.errors import (
+from kmskit.keystore import Keystore, init_home, open_keystore
+from kmskit.offline.errors import (
     DisabledException,
     InvalidMarkerException,
     KMSInvalidStateException,

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from keystore import Keystore
-from keystore._aead import gcm_decrypt, gcm_encrypt
-from offline.errors import (
+from kmskit.keystore import Keystore
+from kmskit.keystore._aead import gcm_decrypt, gcm_encrypt
+from kmskit.offline.errors import (
     IncorrectKeyException,
     InvalidCiphertextException,
     NotFoundException,
     ValidationException,
 )
-from offline.specs import KeySpec
+from kmskit.offline.specs import KeySpec
 
 
 @pytest.mark.parametrize("spec", ["SYMMETRIC_DEFAULT", "SM4"])
@@ -166,7 +166,7 @@ def test_injected_rng_is_the_only_randomness(home: Path) -> None:
     """With a counter rng the data key is exactly the bytes the rng produced."""
     import itertools
 
-    from keystore import open_keystore
+    from kmskit.keystore import open_keystore
 
     counter = itertools.count()
 

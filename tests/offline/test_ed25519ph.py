@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from offline import _ed25519ph
+from kmskit.offline import _ed25519ph
 
 # Curve constants restated from RFC 8032 §5.1, used only to build malformed inputs.
 P = 2**255 - 19

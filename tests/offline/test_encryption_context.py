@@ -12,13 +12,13 @@ from aws_encryption_sdk.internal.formatting.encryption_context import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offline.encryption_context import (
+from kmskit.offline.encryption_context import (
     parse_encryption_context,
     require_context_match,
     require_context_subset,
     serialize_encryption_context,
 )
-from offline.errors import InvalidCiphertextException, KmskitError, ValidationException
+from kmskit.offline.errors import InvalidCiphertextException, KmskitError, ValidationException
 
 _text = st.text(min_size=1, max_size=20)
 _contexts = st.dictionaries(_text, st.text(max_size=20), max_size=6)

@@ -14,14 +14,14 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offline import (
+from kmskit.offline import (
     KeyFormatError,
     KmskitError,
     UnsupportedKeySpecError,
     load_private_key,
     load_public_key,
 )
-from offline.specs import KeySpec, KeyUsage
+from kmskit.offline.specs import KeySpec, KeyUsage
 
 _P256 = ec.generate_private_key(ec.SECP256R1())
 _RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)

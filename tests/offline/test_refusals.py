@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from offline import (
+from kmskit.offline import (
     InvalidKeyUsageException,
     PrivateKey,
     ValidationException,
@@ -20,7 +20,7 @@ from offline import (
     sign,
     verify,
 )
-from offline.specs import KeySpec, max_plaintext
+from kmskit.offline.specs import KeySpec, max_plaintext
 
 _RSA = {
     bits: rsa.generate_private_key(public_exponent=65537, key_size=bits)

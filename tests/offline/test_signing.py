@@ -15,8 +15,14 @@ from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa
 
-from offline import KMSInvalidSignatureException, PrivateKey, generate_private_key, sign, verify
-from offline.specs import KeySpec
+from kmskit.offline import (
+    KMSInvalidSignatureException,
+    PrivateKey,
+    generate_private_key,
+    sign,
+    verify,
+)
+from kmskit.offline.specs import KeySpec
 
 
 @pytest.mark.parametrize("spec", [KeySpec.ML_DSA_44, KeySpec.ML_DSA_65, KeySpec.ML_DSA_87])

@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from offline import _sm2_curve, _sm2_der, sm2
-from offline.errors import (
+from kmskit.offline import _sm2_curve, _sm2_der, sm2
+from kmskit.offline.errors import (
     CiphertextFormatError,
     InvalidCiphertextException,
     InvalidPointError,
@@ -805,7 +805,7 @@ def _no_sm3(name, *args, **kwargs):  # as with an OpenSSL built without SM3
         raise ValueError("unsupported hash type sm3")
     return _new(name, *args, **kwargs)
 hashlib.new = _no_sm3
-from offline import _sm2_curve, _sm2_der, sm2
+from kmskit.offline import _sm2_curve, _sm2_der, sm2
 assert not _sm2_curve.HAVE_GMPY2 and _sm2_curve._int is int
 assert type(sm2._sm3_new()).__name__ == "_CryptographySM3"
 key = sm2.SM2PrivateKey(int(sys.argv[1], 16))

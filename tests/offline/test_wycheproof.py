@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from offline import (
+from kmskit.offline import (
     InvalidCiphertextException,
     InvalidKeyUsageException,
     KMSInvalidSignatureException,
@@ -25,8 +25,8 @@ from offline import (
     load_public_key,
     verify,
 )
-from offline.signing import verify_with_key
-from offline.specs import MessageType, SigningAlgorithm
+from kmskit.offline.signing import verify_with_key
+from kmskit.offline.specs import MessageType, SigningAlgorithm
 from tests._vectors import WycheproofCase, wycheproof_params
 
 
@@ -157,7 +157,7 @@ _OAEP_KEYS: dict[str, PrivateKey] = {}
 def _oaep_key(case: WycheproofCase) -> PrivateKey:
     pem = case.group["privateKeyPem"]
     if pem not in _OAEP_KEYS:
-        from offline import load_private_key
+        from kmskit.offline import load_private_key
 
         _OAEP_KEYS[pem] = load_private_key(pem.encode())
     return _OAEP_KEYS[pem]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import vectors
+from kmskit import vectors
 
 SETS = Path(__file__).resolve().parents[2] / "vectors" / "sets"
 

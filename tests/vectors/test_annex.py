@@ -7,9 +7,9 @@ annex's k shows that the generated vectors are standard SM2.
 
 from __future__ import annotations
 
-from offline import sm2
+from kmskit.offline import sm2
+from kmskit.vectors import sm2_encrypt, sm2_sign
 from tests._vectors import load_json
-from vectors import sm2_encrypt, sm2_sign
 
 ANNEX = load_json("sm2", "gbt32918-annex.json")
 

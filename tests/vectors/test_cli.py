@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import vectors
+from kmskit import vectors
 from tests.cli._runner import assert_one_line_error, kmskit, ok
+from tests.cli.test_startup import imported_modules, layer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,18 +118,8 @@ def test_check_refuses_what_is_not_a_vector_file(tmp_path: Path) -> None:
     assert_one_line_error(kmskit("vectors", "check", tmp_path / "missing.json"), 2, "UsageError")
 
 
-def test_help_does_not_import_cryptography() -> None:
-    argv = ["kmskit", "vectors", "generate", "--help"]
-    code = f"import sys; from cli.main import run; sys.argv = {argv!r}; run()"
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0 and "--kind" in proc.stdout
-    modules = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    assert "cli.vectors" in modules
-    assert not [m for m in modules if m.split(".")[0] in ("cryptography", "asn1crypto")]
+def test_help_does_not_import_cryptography(tmp_path: Path) -> None:
+    code, stdout, modules = imported_modules(["vectors", "generate", "--help"], tmp_path)
+    assert code == 0 and "--kind" in stdout
+    assert "kmskit.cli.vectors" in modules
+    assert not [m for m in modules if layer(m) in ("cryptography", "asn1crypto")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import vectors
-from offline.errors import ValidationException
+from kmskit import vectors
+from kmskit.offline.errors import ValidationException
 
 
 @pytest.mark.parametrize("kind", vectors.KINDS)

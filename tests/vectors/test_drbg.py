@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from vectors._drbg import DOMAIN, Drbg
+from kmskit.vectors._drbg import DOMAIN, Drbg
 
 SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
 

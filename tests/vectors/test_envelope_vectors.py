@@ -14,17 +14,17 @@ from typing import Any
 
 import pytest
 
-import vectors
-from envelope import encrypt
-from envelope.keyrings import RawAesKeyring
-from envelope.suites import EnvelopeAlgorithm, suite
-from offline.errors import ValidationException
+from kmskit import vectors
+from kmskit.envelope import encrypt
+from kmskit.envelope.keyrings import RawAesKeyring
+from kmskit.envelope.suites import EnvelopeAlgorithm, suite
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._drbg import Drbg
+from kmskit.vectors._envelope_check import EnvelopeTest, kmskit_outcome, load_tests
+from kmskit.vectors._envelope_expect import EXPECT, SUCCESS
+from kmskit.vectors._envelope_msg import Recipient, build
 from tests.cli._runner import assert_one_line_error, kmskit, ok
 from tests.vectors.conftest import SETS
-from vectors._drbg import Drbg
-from vectors._envelope_check import EnvelopeTest, kmskit_outcome, load_tests
-from vectors._envelope_expect import EXPECT, SUCCESS
-from vectors._envelope_msg import Recipient, build
 
 ENVELOPE_SET = SETS / "envelope"
 SEED = "kmskit-sets-v1"
@@ -172,8 +172,8 @@ def test_kmskit_fails_with_the_declared_class(test: EnvelopeTest) -> None:
 @pytest.mark.interop
 @pytest.mark.parametrize("test", _negatives())
 def test_the_esdk_rejects_every_tampered_test(test: EnvelopeTest) -> None:
-    from vectors.oracles import Skip
-    from vectors.oracles.esdk import EsdkOracle
+    from kmskit.vectors.oracles import Skip
+    from kmskit.vectors.oracles.esdk import EsdkOracle
 
     oracle = EsdkOracle.locate()
     verdict = oracle.judge_message(test)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-import vectors
-from offline.errors import InvalidCiphertextException, ValidationException
-from vectors._family import Verdict, judged
-from vectors._notes import BUG_TYPES, FLAGS
+from kmskit import vectors
+from kmskit.offline.errors import InvalidCiphertextException, ValidationException
+from kmskit.vectors._family import Verdict, judged
+from kmskit.vectors._notes import BUG_TYPES, FLAGS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "vectors.md"
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-import vectors
-from offline import _sm2_curve, sm2
-from offline.errors import ValidationException
-from vectors import _curves
-from vectors.oracles import _sm2_layout, get_oracle
-from vectors.oracles import openssl as openssl_oracle
-from vectors.oracles.openssl import OpensslOracle
+from kmskit import vectors
+from kmskit.offline import _sm2_curve, sm2
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors import _curves
+from kmskit.vectors.oracles import _sm2_layout, get_oracle
+from kmskit.vectors.oracles import openssl as openssl_oracle
+from kmskit.vectors.oracles.openssl import OpensslOracle
 
 # Known leniencies where OpenSSL even returns the right plaintext: inverted to "valid", they
 # agree. (EmptyC2 decrypts to an empty plaintext, so inverted it still disagrees.)
@@ -122,7 +122,7 @@ def test_sm2_curve_constants() -> None:
 
 
 def test_every_known_leniency_is_documented() -> None:
-    from vectors.oracles import gmssl as gmssl_oracle
+    from kmskit.vectors.oracles import gmssl as gmssl_oracle
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "vectors.md").read_text("utf-8")
     for name, table in (

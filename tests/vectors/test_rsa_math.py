@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from vectors import _rsa_math as m
-from vectors._drbg import Drbg
+from kmskit.vectors import _rsa_math as m
+from kmskit.vectors._drbg import Drbg
 
 SEED = "kmskit-sets-v1"
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-import vectors
+from kmskit import vectors
+from kmskit.vectors._kinds import family
 from tests.vectors.conftest import SETS
-from vectors._kinds import family
 
 SEED = "kmskit-sets-v1"  # the seed the Makefile's vectors-check target regenerates with
 ENVELOPE_SET = SETS / "envelope"

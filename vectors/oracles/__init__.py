@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from offline.errors import ValidationException
-from vectors._family import Verdict
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._family import Verdict
 
 if TYPE_CHECKING:
-    from vectors._envelope_check import EnvelopeTest
+    from kmskit.vectors._envelope_check import EnvelopeTest
 
 __all__ = [
     "ENVELOPE_ORACLES",
@@ -76,15 +76,15 @@ class EnvelopeOracle(Protocol):
 def get_oracle(name: str) -> Oracle:
     """Return a ready oracle; raises ValidationException if unknown or not installed."""
     if name == "openssl":
-        from vectors.oracles.openssl import OpensslOracle
+        from kmskit.vectors.oracles.openssl import OpensslOracle
 
         return OpensslOracle.locate()
     if name == "gmssl":
-        from vectors.oracles.gmssl import GmsslOracle
+        from kmskit.vectors.oracles.gmssl import GmsslOracle
 
         return GmsslOracle.locate()
     if name == "esdk":
-        from vectors.oracles.esdk import EsdkOracle
+        from kmskit.vectors.oracles.esdk import EsdkOracle
 
         return EsdkOracle.locate()
     raise ValidationException(f"unknown oracle {name!r}; expected one of: {', '.join(ORACLES)}")
@@ -98,6 +98,6 @@ def get_envelope_oracle(name: str) -> EnvelopeOracle:
             f"oracle {name!r} cannot check envelope vectors; expected one of:"
             f" {', '.join(ENVELOPE_ORACLES)}"
         )
-    from vectors.oracles.esdk import EsdkOracle
+    from kmskit.vectors.oracles.esdk import EsdkOracle
 
     return EsdkOracle.locate()

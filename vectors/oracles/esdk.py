@@ -21,13 +21,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from envelope.suites import BodyCipher, suite_for_id
-from offline.errors import KmskitError, ValidationException
-from vectors._family import Verdict
-from vectors.oracles import Skip
+from kmskit.envelope.suites import BodyCipher, suite_for_id
+from kmskit.offline.errors import KmskitError, ValidationException
+from kmskit.vectors._family import Verdict
+from kmskit.vectors.oracles import Skip
 
 if TYPE_CHECKING:
-    from vectors._envelope_check import EnvelopeTest
+    from kmskit.vectors._envelope_check import EnvelopeTest
 
 __all__ = ["KNOWN_LENIENCIES", "EsdkOracle"]
 

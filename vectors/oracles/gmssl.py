@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from offline.errors import ValidationException
-from vectors._family import Verdict
-from vectors.oracles import Skip
-from vectors.oracles._sm2_layout import der_to_parts, raw_to_parts
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._family import Verdict
+from kmskit.vectors.oracles import Skip
+from kmskit.vectors.oracles._sm2_layout import der_to_parts, raw_to_parts
 
 __all__ = ["KNOWN_LENIENCIES", "GmsslOracle"]
 
@@ -105,7 +105,7 @@ class GmsslOracle:
     def _decrypt(self, group: Json, test: Json) -> Verdict | Skip:
         if test["result"] != "valid":
             return Skip("gmssl decrypt checks neither C1 nor C3, so it cannot reject")
-        from offline.sm2 import SM2PrivateKey
+        from kmskit.offline.sm2 import SM2PrivateKey
 
         d = SM2PrivateKey.from_pem(group["privateKeyPem"]).d
         ct = bytes.fromhex(test["ct"])

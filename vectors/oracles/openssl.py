@@ -32,10 +32,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from offline.errors import ValidationException
-from vectors._family import Verdict
-from vectors.oracles import Skip
-from vectors.oracles._sm2_layout import (
+from kmskit.offline.errors import ValidationException
+from kmskit.vectors._family import Verdict
+from kmskit.vectors.oracles import Skip
+from kmskit.vectors.oracles._sm2_layout import (
     SM2_A,
     SM2_B,
     SM2_N,
