@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
@@ -171,6 +169,8 @@ class PublicKey:
 
     def fingerprint(self) -> str:
         """SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex."""
+        import hashlib  # only fingerprints need it; verify does not pay for it at start-up
+
         return hashlib.sha256(self.spki_der()).hexdigest()
 
 
@@ -339,6 +339,10 @@ def _spki_curve_oid(der: bytes) -> str | None:
 
 
 def _public_from_certificate(der: bytes) -> AnyPublicKey:
+    # cryptography.x509 alone costs more start-up than the rest of a verify; only certificates
+    # need it, so it is imported here rather than for every key.
+    from cryptography import x509
+
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
