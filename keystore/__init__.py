@@ -13,45 +13,94 @@ docs/keystore.md.
         ks.create_alias("alias/app", key.key_id)
         data_key = ks.generate_data_key("alias/app", key_spec="AES_256",
                                         encryption_context={"purpose": "demo"})
+
+Names are resolved lazily (PEP 562): importing this package loads no SQLite, no
+``cryptography`` and no key code until a name is used, which keeps every ``kmskit kms``
+command's start-up to what that command needs.
 """
 
 from __future__ import annotations
 
-from kmskit.keystore._setup import init_home, open_audit_log, open_keystore
-from kmskit.keystore.audit import AuditLog, AuditRecord, AuditVerification
-from kmskit.keystore.home import HomeConfig, resolve_home
-from kmskit.keystore.keystore import Keystore
-from kmskit.keystore.results import (
-    AliasEntry,
-    AliasListPage,
-    DataKeyResult,
-    DecryptResult,
-    DeletionSchedule,
-    EncryptResult,
-    KeyListEntry,
-    KeyListPage,
-    KeyMetadata,
-    RandomResult,
-    ReEncryptResult,
-    Tag,
-    TagListPage,
-)
-from kmskit.keystore.results_asymmetric import (
-    DataKeyPairResult,
-    MacResult,
-    PublicKeyResult,
-    SharedSecretResult,
-    SignResult,
-    VerifyMacResult,
-    VerifyResult,
-)
-from kmskit.keystore.results_material import (
-    ImportKeyMaterialResult,
-    ImportParameters,
-    KeyRotationStatus,
-    RotationEntry,
-    RotationListPage,
-)
+import importlib
+
+# See kmskit/__init__.py: mypy treats any name TYPE_CHECKING as true; typing is not imported.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+if TYPE_CHECKING:
+    from kmskit.keystore._setup import init_home, open_audit_log, open_keystore
+    from kmskit.keystore.audit import AuditLog, AuditRecord, AuditVerification
+    from kmskit.keystore.home import HomeConfig, resolve_home
+    from kmskit.keystore.keystore import Keystore
+    from kmskit.keystore.results import (
+        AliasEntry,
+        AliasListPage,
+        DataKeyResult,
+        DecryptResult,
+        DeletionSchedule,
+        EncryptResult,
+        KeyListEntry,
+        KeyListPage,
+        KeyMetadata,
+        RandomResult,
+        ReEncryptResult,
+        Tag,
+        TagListPage,
+    )
+    from kmskit.keystore.results_asymmetric import (
+        DataKeyPairResult,
+        MacResult,
+        PublicKeyResult,
+        SharedSecretResult,
+        SignResult,
+        VerifyMacResult,
+        VerifyResult,
+    )
+    from kmskit.keystore.results_material import (
+        ImportKeyMaterialResult,
+        ImportParameters,
+        KeyRotationStatus,
+        RotationEntry,
+        RotationListPage,
+    )
+
+_HOMES = {
+    "init_home": "_setup",
+    "open_audit_log": "_setup",
+    "open_keystore": "_setup",
+    "AuditLog": "audit",
+    "AuditRecord": "audit",
+    "AuditVerification": "audit",
+    "HomeConfig": "home",
+    "resolve_home": "home",
+    "Keystore": "keystore",
+    "AliasEntry": "results",
+    "AliasListPage": "results",
+    "DataKeyResult": "results",
+    "DecryptResult": "results",
+    "DeletionSchedule": "results",
+    "EncryptResult": "results",
+    "KeyListEntry": "results",
+    "KeyListPage": "results",
+    "KeyMetadata": "results",
+    "RandomResult": "results",
+    "ReEncryptResult": "results",
+    "Tag": "results",
+    "TagListPage": "results",
+    "DataKeyPairResult": "results_asymmetric",
+    "MacResult": "results_asymmetric",
+    "PublicKeyResult": "results_asymmetric",
+    "SharedSecretResult": "results_asymmetric",
+    "SignResult": "results_asymmetric",
+    "VerifyMacResult": "results_asymmetric",
+    "VerifyResult": "results_asymmetric",
+    "ImportKeyMaterialResult": "results_material",
+    "ImportParameters": "results_material",
+    "KeyRotationStatus": "results_material",
+    "RotationEntry": "results_material",
+    "RotationListPage": "results_material",
+}
 
 __all__ = [
     "AliasEntry",
@@ -89,3 +138,10 @@ __all__ = [
     "open_keystore",
     "resolve_home",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'kmskit.keystore' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"kmskit.keystore.{home}"), name)

@@ -51,12 +51,15 @@ run()
 """
 
 
-def imported_modules(argv: list[str], tmp_path: Path) -> tuple[int, str, set[str]]:
+def imported_modules(
+    argv: list[str], tmp_path: Path, env: dict[str, str] | None = None
+) -> tuple[int, str, set[str]]:
     """Run ``kmskit ARGV`` in a fresh interpreter; return (exit code, stdout, modules loaded)."""
     dump = tmp_path / "modules.txt"
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, str(dump), *argv],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -130,6 +133,23 @@ def test_root_help_lists_every_command_once() -> None:
     assert kmskit.list_commands(ctx) == sorted(COMMANDS)
     for name in COMMANDS:
         assert kmskit.get_command(ctx, name) is load_command(COMMANDS[name])
+
+
+def test_describe_key_loads_only_what_it_needs(tmp_path: Path) -> None:
+    """DescribeKey reads a row: no X.509, ASN.1, SM2 arithmetic, key parsing or jmespath."""
+    env = {"KMSKIT_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    code, stdout, _ = imported_modules(
+        ["kms", "create-key", "--query", "KeyMetadata.KeyId", "--output", "text"], tmp_path, env
+    )
+    assert code == 0
+    code, stdout, modules = imported_modules(
+        ["kms", "describe-key", "--key-id", stdout.strip()], tmp_path, env
+    )
+    assert code == 0 and '"KeyMetadata"' in stdout
+    assert "kmskit.keystore.keystore" in modules
+    unneeded = ("cryptography.x509", "asn1crypto", "kmskit.offline.sm2", "gmpy2", "jmespath")
+    assert [m for m in modules if m.startswith(unneeded)] == []
+    assert "cryptography.hazmat.primitives.serialization" not in modules
 
 
 def test_probe_detects_cryptography_when_a_verb_runs(
