@@ -32,6 +32,12 @@ def load_json(*parts: str) -> Any:
         return json.load(fh)
 
 
+@cache
+def load_text(*parts: str) -> str:
+    """A vendored text file (for example OpenSSL's evp test data), read once."""
+    return vector_path(*parts).read_text(encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class WycheproofCase:
     file: str
@@ -78,4 +84,31 @@ def wycheproof_params(*files: str) -> list[Any]:
     return [
         pytest.param(case, id=f"{case.file.removesuffix('.json')}:{case.tc_id}")
         for case in wycheproof_cases(*files)
+    ]
+
+
+# ``external/wycheproof.json`` bundles further Wycheproof files as ``{"source", "files": {name:
+# file}}``, each file unmodified except for fields no test reads. Ids are prefixed ``ext/`` so
+# they never collide with the cases of the same name read from ``wycheproof/``.
+EXTERNAL_WYCHEPROOF = ("external", "wycheproof.json")
+
+
+def external_wycheproof_files() -> dict[str, Any]:
+    files: dict[str, Any] = load_json(*EXTERNAL_WYCHEPROOF)["files"]
+    return files
+
+
+def external_wycheproof_cases(*files: str) -> Iterator[WycheproofCase]:
+    bundle = external_wycheproof_files()
+    for name in files:
+        for group in bundle[name]["testGroups"]:
+            for test in group["tests"]:
+                yield WycheproofCase(name, group, test)
+
+
+def external_wycheproof_params(*files: str) -> list[Any]:
+    """pytest params, one per case, with ids like ``ext/rsa_pss_misc_test:12``."""
+    return [
+        pytest.param(case, id=f"ext/{case.file.removesuffix('.json')}:{case.tc_id}")
+        for case in external_wycheproof_cases(*files)
     ]
