@@ -20,7 +20,9 @@ from kmskit.envelope.keyrings.raw_aes import raw_aes_key_name
 from kmskit.envelope.suites import (
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
+    CommitmentPolicy,
     EnvelopeAlgorithm,
+    LegacyAlgorithm,
 )
 
 __all__ = ["EdkInfo", "HeaderInfo", "MessageInfo", "edk_key_name", "header_info", "inspect"]
@@ -56,7 +58,7 @@ class EdkInfo:
 class HeaderInfo:
     """A message header as people read it (``kmskit inspect``)."""
 
-    algorithm: EnvelopeAlgorithm
+    algorithm: EnvelopeAlgorithm | LegacyAlgorithm
     suite_id: int
     message_id: bytes
     encryption_context: Mapping[str, str]
@@ -64,10 +66,12 @@ class HeaderInfo:
     framed: bool
     frame_length: int
     header_length: int
+    format_version: int = 2  # 1 only for the ESDK's non-committing suites (read only)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form: base64 message id, hex suite id and provider info."""
         return {
+            "MessageFormatVersion": self.format_version,
             "Algorithm": self.algorithm.value,
             "AlgorithmSuiteId": f"0x{self.suite_id:04X}",
             "MessageId": base64.b64encode(self.message_id).decode("ascii"),
@@ -116,6 +120,7 @@ def header_info(parsed: ParsedHeader) -> HeaderInfo:
         framed=header.content_type is ContentType.FRAMED,
         frame_length=header.frame_length,
         header_length=parsed.length,
+        format_version=header.format_version,
     )
 
 
@@ -127,7 +132,8 @@ def inspect(
 ) -> HeaderInfo:
     """Read the header from ``src`` and describe it; no key needed, nothing authenticated.
 
-    Reads only the header (and its tag) from ``src``. Raises
+    Reads only the header (and its tag) from ``src``. Format version 1 headers are shown
+    too (``MessageFormatVersion`` 1): describing them decrypts nothing. Raises
     :class:`~offline.errors.HeaderFormatError` and its subclasses.
     """
     return header_info(
@@ -135,5 +141,6 @@ def inspect(
             Reader(src).read,
             max_encrypted_data_keys=max_encrypted_data_keys,
             max_header_size=max_header_size,
+            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT,
         )
     )
