@@ -148,7 +148,8 @@ class FrameCipher:
                 dec.finalize()
         except (InvalidTag, ValueError):
             raise HeaderAuthenticationError(
-                "the header does not authenticate under the data key"
+                "the header does not authenticate under the data key (a changed header, or"
+                " required encryption context pairs that were not given)"
             ) from None
 
     def seal_into(self, iv: bytes, plaintext: memoryview, aad: bytearray, out: memoryview) -> None:
