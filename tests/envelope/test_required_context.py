@@ -13,12 +13,12 @@ import io
 import pytest
 
 from kmskit.envelope import decrypt, encrypt, inspect, rewrap
+from kmskit.envelope.keyrings import RsaKeyring
 from kmskit.offline.errors import (
     HeaderAuthenticationError,
     InvalidCiphertextException,
     ValidationException,
 )
-from kmskit.envelope.keyrings import RsaKeyring
 from tests.envelope._helpers import aes_keyring, rsa_private_pem
 
 
