@@ -63,7 +63,7 @@ MPL_PADDING = {
     "RSAES_PKCS1_V1_5": "PKCS1",
 }
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module", autouse=True)
