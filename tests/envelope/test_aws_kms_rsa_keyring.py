@@ -73,7 +73,7 @@ def test_edk_layout(algorithm: str, context: dict[str, str]) -> None:
     edk = keyring.wrap(data_key, context)
     assert edk.provider_id == "aws-kms-rsa"
     assert edk.provider_info == ARN.encode()
-    h = hashes.SHA256() if algorithm.endswith("256") else hashes.SHA1()
+    h = hashes.SHA256() if algorithm.endswith("256") else hashes.SHA1()  # noqa: S303 (KMS OAEP)
     plaintext = _private().decrypt(
         edk.ciphertext, padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
     )
@@ -134,9 +134,8 @@ class _FakeKms:
             request["EncryptionAlgorithm"]
         ]()
         try:
-            plaintext = _private().decrypt(
-                request["CiphertextBlob"], padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
-            )
+            oaep = padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
+            plaintext = _private().decrypt(request["CiphertextBlob"], oaep)
         except ValueError:
             from botocore.exceptions import ClientError
 
