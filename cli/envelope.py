@@ -191,11 +191,23 @@ Decorator = Callable[[Callable[..., None]], Callable[..., None]]
 def _commitment_policy_option(help_text: str) -> Decorator:
     return click.option(
         "--commitment-policy",
-        type=click.Choice([p.value for p in CommitmentPolicy], case_sensitive=False),
+        metavar="POLICY",
         default=DEFAULT_COMMITMENT_POLICY.value,
         show_default=True,
-        help=help_text,
+        callback=_policy,
+        help=f"{help_text} One of {', '.join(p.value for p in CommitmentPolicy)}; the"
+        " aws-encryption-cli spelling (require-encrypt-allow-decrypt …) works too.",
     )
+
+
+def _policy(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from kmskit.envelope.suites import parse_commitment_policy
+    from kmskit.offline.errors import ValidationException
+
+    try:
+        return parse_commitment_policy(value).value
+    except ValidationException as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 _LEGACY_PADDING = click.option(

@@ -96,9 +96,10 @@ LEGACY_DECRYPT_HINT: Final = (
 
 
 def parse_commitment_policy(policy: CommitmentPolicy | str) -> CommitmentPolicy:
-    """Return the policy for a name (the ESDK spelling); ValidationException otherwise."""
+    """Return the policy for a name: the ESDK spelling, or aws-encryption-cli's
+    (``require-encrypt-allow-decrypt``); ValidationException otherwise."""
     try:
-        return CommitmentPolicy(str(policy).strip().upper())
+        return CommitmentPolicy(str(policy).strip().upper().replace("-", "_"))
     except ValueError:
         choices = ", ".join(p.value for p in CommitmentPolicy)
         raise ValidationException(

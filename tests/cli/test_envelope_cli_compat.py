@@ -97,6 +97,13 @@ def test_v1_message_through_the_cli(work: Path) -> None:
     ok(kmskit("decrypt", "v1.msg", "-o", "out", "--wrapping-key", AES,
               "--commitment-policy", "REQUIRE_ENCRYPT_ALLOW_DECRYPT"))  # fmt: skip
     assert (work / "out").read_bytes() == DATA
+    # aws-encryption-cli's spelling of the policy works too.
+    ok(kmskit("decrypt", "v1.msg", "-o", "out2", "--wrapping-key", AES,
+              "--commitment-policy", "forbid-encrypt-allow-decrypt"))  # fmt: skip
+    assert (work / "out2").read_bytes() == DATA
+    result = kmskit("decrypt", "v1.msg", "-o", "out3", "--wrapping-key", AES,
+                    "--commitment-policy", "allow-everything")  # fmt: skip
+    assert_one_line_error(result, 2, "UsageError")
     head = ok(kmskit("inspect", "v1.msg")).json()
     assert head["MessageFormatVersion"] == 1
     assert head["Algorithm"] == "AES_256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384"
