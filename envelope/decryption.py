@@ -46,7 +46,11 @@ from kmskit.envelope.header import ContentType, Header, read_header
 from kmskit.envelope.info import MessageInfo, header_info
 from kmskit.envelope.keyrings.base import Keyring
 from kmskit.envelope.keyrings.multi import MultiKeyring
-from kmskit.envelope.required_context import reproduce_context
+from kmskit.envelope.required_context import (
+    check_header_tag,
+    reproduce_context,
+    unwrap_data_key,
+)
 from kmskit.envelope.suites import (
     DEFAULT_COMMITMENT_POLICY,
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
@@ -55,13 +59,7 @@ from kmskit.envelope.suites import (
     CommitmentPolicy,
     parse_commitment_policy,
 )
-from kmskit.offline.errors import (
-    BodyFormatError,
-    HeaderAuthenticationError,
-    HeaderFormatError,
-    InvalidCiphertextException,
-    PayloadAuthenticationError,
-)
+from kmskit.offline.errors import BodyFormatError, HeaderFormatError, PayloadAuthenticationError
 
 __all__ = ["decrypt", "decrypt_stream"]
 
@@ -233,39 +231,14 @@ def decrypt_stream(
         verifier.update(parsed.auth_tag)
         reader.tap = verifier.update
     context = reproduce_context(header.encryption_context, required_context)
-    try:
-        data_key = multi.unwrap_any(
-            header.encrypted_data_keys,
-            context.full,
-            data_key_length=suite.data_key_length,
-        )
-    except InvalidCiphertextException as exc:
-        if not context.authenticated_only:
-            raise
-        raise InvalidCiphertextException(
-            f"{exc} (the message does not store the context pairs {context.unstored_keys}:"
-            " one is wrong, or the message never had it)"
-        ) from None
+    data_key = unwrap_data_key(multi, parsed, context)
     try:
         body_key, commit_key = derive_keys(suite, data_key, header.message_id)
     finally:
         data_key[:] = bytes(len(data_key))
     check_commitment(header.commit_key, commit_key)
     cipher = frame_cipher(suite, body_key)
-    try:
-        cipher.check_header_tag(
-            parsed.body,
-            parsed.tag,
-            iv=header.header_iv,
-            authenticated_context=context.authenticated_only,
-        )
-    except HeaderAuthenticationError:
-        if not context.authenticated_only:
-            raise
-        raise InvalidCiphertextException(
-            "the header does not authenticate with the context pairs the message does not"
-            f" store ({context.unstored_keys}): one is wrong, or the message never had it"
-        ) from None
+    check_header_tag(cipher, parsed, context)
 
     sink: Sink
     if verify_before_release:

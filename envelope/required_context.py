@@ -20,12 +20,28 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from kmskit.envelope.suites import RESERVED_CONTEXT_PREFIX
 from kmskit.offline.encryption_context import serialize_encryption_context
-from kmskit.offline.errors import InvalidCiphertextException, ValidationException
+from kmskit.offline.errors import (
+    HeaderAuthenticationError,
+    InvalidCiphertextException,
+    ValidationException,
+)
 
-__all__ = ["ContextSplit", "reproduce_context", "split_context"]
+if TYPE_CHECKING:
+    from kmskit.envelope._crypto import FrameCipher
+    from kmskit.envelope.header import ParsedHeader
+    from kmskit.envelope.keyrings.multi import MultiKeyring
+
+__all__ = [
+    "ContextSplit",
+    "check_header_tag",
+    "reproduce_context",
+    "split_context",
+    "unwrap_data_key",
+]
 
 
 @dataclass(frozen=True)
@@ -90,3 +106,42 @@ def reproduce_context(
         stored=stored,
         authenticated_only=serialize_encryption_context(extra),
     )
+
+
+def unwrap_data_key(multi: MultiKeyring, parsed: ParsedHeader, context: ContextSplit) -> bytearray:
+    """Unwrap the data key with the full context; a keyring's InvalidCiphertextException
+    names the unstored pairs given, which are the likely cause."""
+    header = parsed.header
+    try:
+        return multi.unwrap_any(
+            header.encrypted_data_keys,
+            context.full,
+            data_key_length=header.suite.data_key_length,
+        )
+    except InvalidCiphertextException as exc:
+        if not context.authenticated_only:
+            raise
+        raise InvalidCiphertextException(
+            f"{exc} (the message does not store the context pairs {context.unstored_keys}:"
+            " one is wrong, or the message never had it)"
+        ) from None
+
+
+def check_header_tag(cipher: FrameCipher, parsed: ParsedHeader, context: ContextSplit) -> None:
+    """Check the header tag over the header body ‖ the unstored pairs (with the header IV
+    of format version 1). HeaderAuthenticationError, or InvalidCiphertextException naming
+    the unstored pairs when some were given."""
+    try:
+        cipher.check_header_tag(
+            parsed.body,
+            parsed.tag,
+            iv=parsed.header.header_iv,
+            authenticated_context=context.authenticated_only,
+        )
+    except HeaderAuthenticationError:
+        if not context.authenticated_only:
+            raise
+        raise InvalidCiphertextException(
+            "the header does not authenticate with the context pairs the message does not"
+            f" store ({context.unstored_keys}): one is wrong, or the message never had it"
+        ) from None
