@@ -209,3 +209,18 @@ def test_metadata_in_aws_encryption_cli_shape(work: Path, v1: bool) -> None:
         enc = json.loads((work / "enc.jsonl").read_text())
         assert enc["mode"] == "encrypt" and "header_auth" not in enc
         assert enc["header"] == expected_header
+
+
+def test_several_keys_in_one_wrapping_keys_group(tmp_path: Path, work: Path) -> None:
+    """``-w key=A key=B`` (aws-encryption-cli's way of naming two keys of one provider)
+    wraps for each; here two keys of the local keystore, the provider kmskit defaults to."""
+    env: dict[str, str | None] = {"KMSKIT_HOME": str(tmp_path / "home"), "KMSKIT_PASSPHRASE": None}
+    arns = [ok(kmskit("kms", "create-key", env=env)).json()["KeyMetadata"]["Arn"] for _ in "ab"]
+    ok(kmskit("encrypt", "data.bin", "-o", "m", "-w", f"key={arns[0]}", f"key={arns[1]}",
+              "-c", "a=1", env=env))  # fmt: skip
+    edks = inspect(io.BytesIO((work / "m").read_bytes())).encrypted_data_keys
+    assert [(e.provider_id, e.key_name) for e in edks] == [("kmskit-keystore", a) for a in arns]
+    for arn in arns:  # either key alone decrypts
+        ok(kmskit("decrypt", "m", "-o", "out", "--overwrite", "-w", f"key={arn}", "-c", "a=1",
+                  env=env))  # fmt: skip
+        assert (work / "out").read_bytes() == DATA
