@@ -1,5 +1,7 @@
 """The message header (format version 2): its fields, serialisation and strict parsing.
 
+Format version 1 (read only) continues in :mod:`envelope.header_v1` after the version byte.
+
 Byte layout in docs/format.md#header. This module is pure format: it computes no tag and
 derives no key. Parsing reads from a ``read(n)`` callable one field at a time, so a hostile
 header is refused as soon as a count or size is out of bounds, before the rest is read.
@@ -25,6 +27,7 @@ from kmskit.envelope.suites import (
     MESSAGE_FORMAT_VERSION,
     CommitmentPolicy,
     SuiteProfile,
+    parse_commitment_policy,
     suite_for_id,
 )
 from kmskit.offline.encryption_context import parse_encryption_context
@@ -234,7 +237,7 @@ def read_header(
     *,
     max_encrypted_data_keys: int = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
-    commitment_policy: CommitmentPolicy = DEFAULT_COMMITMENT_POLICY,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> ParsedHeader:
     """Read and parse a header body and its authentication tag.
 
@@ -251,7 +254,7 @@ def read_header(
         raise ValidationException("max_encrypted_data_keys must be at least 1")
     fields = FieldReader(read, max_header_size)
     version = fields.u8("version")
-    _check_version(version, commitment_policy)
+    _check_version(version, parse_commitment_policy(commitment_policy))
     if version == 0x01:
         from kmskit.envelope.header_v1 import read_header_v1
 
@@ -284,7 +287,7 @@ def parse_header(
     *,
     max_encrypted_data_keys: int = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
-    commitment_policy: CommitmentPolicy = DEFAULT_COMMITMENT_POLICY,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> ParsedHeader:
     """:func:`read_header` over a bytes object (trailing bytes, the body, are ignored)."""
     view = memoryview(data)
