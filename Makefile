@@ -25,6 +25,19 @@ $(STAMP): pyproject.toml $(PACKAGE_DIRS) | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[fast,test]' $(EDITABLE)
 	touch $@ $(DEMO_STAMP)
 
+# The ESDK with the Material Providers Library, a test peer (tests/interop/mpl_peer.py). It
+# lives in its own venv without kmskit: the MPL pins cryptography<51, and in the test extra
+# it would hold kmskit's whole test run to an older cryptography.
+MPL_VENV := .venv-mpl
+MPL_STAMP := $(MPL_VENV)/.installed
+MPL_PEER_DEPS := 'aws-encryption-sdk>=4,<5' 'aws-cryptographic-material-providers>=1.11,<2' 'boto3>=1.34'
+
+$(MPL_STAMP): Makefile
+	$(PYTHON) -m venv $(MPL_VENV)
+	$(MPL_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MPL_VENV)/bin/python -m pip install --quiet $(MPL_PEER_DEPS)
+	touch $@
+
 demo: $(DEMO_STAMP)
 	$(VENV)/bin/kmskit demo
 
@@ -32,14 +45,14 @@ lint: $(STAMP)
 	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m mypy
 
-test: $(STAMP) lint
+test: $(STAMP) $(MPL_STAMP) lint
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MPL_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # Shipped test-vector sets: regenerate and compare byte for byte, then check each with the
 # independent oracles. `make test` runs the same through tests/vectors/test_shipped.py.

@@ -11,8 +11,18 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import click
+
 from kmskit.cli._files import read_blob
-from kmskit.cli._wrapping_keys import AWS_KMS, KEYSTORE, RAW_AES, RAW_RSA, WrappingKeySpec
+from kmskit.cli._wrapping_keys import (
+    AWS_KMS,
+    AWS_KMS_RSA,
+    KEYSTORE,
+    RAW_AES,
+    RAW_RSA,
+    Role,
+    WrappingKeySpec,
+)
 from kmskit.cli.keystore_admin import open_home
 
 if TYPE_CHECKING:
@@ -27,21 +37,43 @@ def _key_file(spec: WrappingKeySpec, name: str) -> bytes | None:
     return None if path is None else read_blob(path, f"--wrapping-key {name}")
 
 
+def _kms_public_key(spec: WrappingKeySpec) -> bool:
+    """A raw-rsa SPEC for encryption whose public key names a KMS key ARN (KMS JSON): it
+    writes the aws-kms-rsa layout (docs/format.md#aws-kms-rsa-keyring) unless
+    layout=raw-rsa, or a private key is given (decrypting uses the raw layout)."""
+    if spec.get("layout") == RAW_RSA or spec.get("private-key") is not None:
+        return False
+    data = _key_file(spec, "public-key")
+    if data is None or not data.lstrip().startswith(b"{"):
+        return spec.get("layout") == AWS_KMS_RSA
+    from kmskit.offline.keys import load_public_key
+
+    key_id = load_public_key(data).key_id
+    return spec.get("layout") == AWS_KMS_RSA or bool(key_id and key_id.startswith("arn:"))
+
+
 def build_keyrings(
     specs: Sequence[WrappingKeySpec],
     stack: contextlib.ExitStack,
     *,
     home: str | None,
     force: bool = False,
+    role: Role = "encrypt",
+    allow_legacy_padding: bool = False,
 ) -> list[Keyring]:
-    """One keyring per SPEC; the keystore is opened once (in ``stack``) if a SPEC needs it."""
+    """One keyring per SPEC (two for ``provider=aws-kms`` when decrypting: its EDKs may be
+    ``aws-kms`` or ``aws-kms-rsa``); the keystore is opened once (in ``stack``) if a SPEC
+    needs it. A keystore RSA key of usage ENCRYPT_DECRYPT wraps with the aws-kms-rsa
+    layout; a raw-rsa public key from KMS JSON too, unless ``layout=raw-rsa``."""
     from kmskit.envelope.keyrings import (
         AwsKmsKeyring,
+        AwsKmsRsaKeyring,
         KeystoreKeyring,
         RawAesKeyring,
         RsaKeyring,
         Sm2Keyring,
     )
+    from kmskit.envelope.keyrings.aws_kms_rsa import KMS_RSA_ALGORITHMS
 
     keystore: Keystore | None = None
     keyrings: list[Keyring] = []
@@ -50,20 +82,59 @@ def build_keyrings(
         if spec.provider == KEYSTORE:
             if keystore is None:
                 keystore = stack.enter_context(open_home(home, create=False))
-            keyrings.append(KeystoreKeyring(keystore, f["key"]))
+            meta = keystore.describe_key(f["key"])
+            if meta.key_spec.startswith("RSA_") and meta.key_usage == "ENCRYPT_DECRYPT":
+                keyrings.append(AwsKmsRsaKeyring.with_keystore(keystore, meta.arn))
+            else:
+                keyrings.append(KeystoreKeyring(keystore, f["key"]))
         elif spec.provider == AWS_KMS:
+            kms = AwsKmsKeyring(
+                f["key"],
+                region=f.get("region"),
+                profile=f.get("profile"),
+                endpoint_url=f.get("endpoint-url"),
+            )
+            keyrings.append(kms)
+            if role == "decrypt" and f["key"].startswith("arn:"):
+                algorithms = (f["algorithm"],) if "algorithm" in f else KMS_RSA_ALGORITHMS
+                keyrings.append(
+                    AwsKmsRsaKeyring(f["key"], algorithms=algorithms, decrypt=kms.rsa_decrypt)
+                )
+        elif spec.provider == AWS_KMS_RSA:
+            algorithm = f.get("algorithm", "RSAES_OAEP_SHA_256")
+            private = _key_file(spec, "private-key")
+            if private is not None:
+                algorithms = (algorithm,) if "algorithm" in f else KMS_RSA_ALGORITHMS
+                keyrings.append(
+                    AwsKmsRsaKeyring.with_private_key(f["key"], private, algorithms=algorithms)
+                )
+            else:
+                keyrings.append(
+                    AwsKmsRsaKeyring.from_public_key(
+                        _key_file(spec, "public-key") or b"",
+                        key_arn=f.get("key"),
+                        algorithm=algorithm,
+                        force=force or spec.force,
+                    )
+                )
+        elif spec.provider == RAW_RSA and _kms_public_key(spec):
             keyrings.append(
-                AwsKmsKeyring(
-                    f["key"],
-                    region=f.get("region"),
-                    profile=f.get("profile"),
-                    endpoint_url=f.get("endpoint-url"),
+                AwsKmsRsaKeyring.from_public_key(
+                    _key_file(spec, "public-key") or b"",
+                    algorithm=f.get("algorithm", "RSAES_OAEP_SHA_256"),
+                    force=force or spec.force,
                 )
             )
         elif spec.provider == RAW_AES:
             key = read_blob(f["key-file"], "--wrapping-key key-file")
             keyrings.append(RawAesKeyring(f["namespace"], f["name"], key))
         elif spec.provider == RAW_RSA:
+            if "namespace" not in f or "name" not in f:
+                raise click.UsageError(
+                    f"--wrapping-key {spec.text}: the raw RSA layout needs namespace= and name="
+                    " (a public key from KMS get-public-key JSON uses the aws-kms-rsa layout"
+                    " without them)"
+                )
             keyrings.append(
                 RsaKeyring(
                     f["namespace"],
@@ -72,6 +143,7 @@ def build_keyrings(
                     private_key=_key_file(spec, "private-key"),
                     algorithm=f.get("algorithm", "RSAES_OAEP_SHA_256"),
                     force=force or spec.force,
+                    allow_legacy_padding=allow_legacy_padding,
                 )
             )
         else:

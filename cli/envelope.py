@@ -24,18 +24,23 @@ from kmskit.cli._file_jobs import DEFAULT_SUFFIX, STDIO, Job, MetadataLog, Mode,
 from kmskit.cli._file_jobs import progress as progress_bar
 from kmskit.cli._files import open_input
 from kmskit.cli._keyrings import build_keyrings
+from kmskit.cli._metadata_aws import AwsMetadataLog
+from kmskit.cli._pair_lists import PairListOption
 from kmskit.cli._wrapping_keys import (
     SPEC_HELP,
     Role,
     SpecError,
     WrappingKeySpec,
+    parse_group,
     parse_spec,
 )
 from kmskit.cli.keystore_admin import HOME_OPTION
 from kmskit.cli.offline_output import OVERWRITE_OPTION, print_json
 from kmskit.envelope.suites import (
+    DEFAULT_COMMITMENT_POLICY,
     DEFAULT_FRAME_LENGTH,
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
+    CommitmentPolicy,
     EnvelopeAlgorithm,
 )
 
@@ -63,9 +68,27 @@ def _specs(role: Role) -> Callable[[click.Context, click.Parameter, tuple[str, .
     return convert
 
 
-def _context(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+def _spec_groups(
+    role: Role,
+) -> Callable[[click.Context, click.Parameter, tuple[tuple[str, ...], ...]], list[Any]]:
+    """``-w/--wrapping-keys``: each flag is one aws-encryption-cli style group of k=v."""
+
+    def convert(
+        ctx: click.Context, param: click.Parameter, groups: tuple[tuple[str, ...], ...]
+    ) -> list[WrappingKeySpec]:
+        try:
+            return [spec for group in groups for spec in parse_group(group, role)]
+        except SpecError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+    return convert
+
+
+def _context(
+    ctx: click.Context, param: click.Parameter, groups: tuple[tuple[str, ...], ...]
+) -> dict[str, str]:
     pairs: dict[str, str] = {}
-    for item in values:
+    for item in (v for group in groups for v in group):
         key, eq, value = item.partition("=")
         if not eq or not key:
             raise click.BadParameter(f"{item!r} is not k=v", ctx=ctx, param=param)
@@ -87,6 +110,19 @@ def _io_options(mode: Mode) -> Callable[[Callable[..., None]], Callable[..., Non
 
     def decorate(f: Callable[..., None]) -> Callable[..., None]:
         f = HOME_OPTION(f)
+        f = click.option(
+            "--metadata-format",
+            type=click.Choice(["kmskit", "aws"]),
+            default="kmskit",
+            show_default=True,
+            help="The shape of --metadata-output lines: kmskit's, or aws-encryption-cli's.",
+        )(f)
+        f = click.option(
+            "-S",
+            "--suppress-metadata",
+            is_flag=True,
+            help="Write no metadata (the default; as in aws-encryption-cli).",
+        )(f)
         f = click.option(
             "--metadata-output",
             metavar="FILE",
@@ -129,11 +165,71 @@ def _context_option(help_text: str) -> Callable[[Callable[..., None]], Callable[
         "-c",
         "--encryption-context",
         "context",
-        metavar="K=V",
-        multiple=True,
+        cls=PairListOption,
+        metavar="K=V [K=V…]",
         callback=_context,
         help=help_text,
     )
+
+
+def _wrapping_keys_option(role: Role) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "-w",
+        "--wrapping-keys",
+        "wrapping_key_groups",
+        cls=PairListOption,
+        metavar="K=V [K=V…]",
+        callback=_spec_groups(role),
+        help="aws-encryption-cli spelling: one keyring's k=v items after one flag; key= may"
+        " repeat (one wrapping key each), the other items apply to every key.",
+    )
+
+
+Decorator = Callable[[Callable[..., None]], Callable[..., None]]
+
+
+def _commitment_policy_option(help_text: str) -> Decorator:
+    return click.option(
+        "--commitment-policy",
+        metavar="POLICY",
+        default=DEFAULT_COMMITMENT_POLICY.value,
+        show_default=True,
+        callback=_policy,
+        help=f"{help_text} One of {', '.join(p.value for p in CommitmentPolicy)}; the"
+        " aws-encryption-cli spelling (require-encrypt-allow-decrypt …) works too.",
+    )
+
+
+def _policy(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from kmskit.envelope.suites import parse_commitment_policy
+    from kmskit.offline.errors import ValidationException
+
+    try:
+        return parse_commitment_policy(value).value
+    except ValidationException as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+_LEGACY_PADDING = click.option(
+    "--allow-legacy-padding",
+    is_flag=True,
+    help="Let raw-rsa SPECs wrap with algorithm=RSAES_PKCS1_V1_5 (decrypt-only otherwise).",
+)
+
+
+def _all_specs(flag_specs: list[WrappingKeySpec], group_specs: list[WrappingKeySpec]) -> list[Any]:
+    specs = [*flag_specs, *group_specs]
+    if not specs:
+        raise click.UsageError("give at least one --wrapping-key SPEC (or -w K=V …)")
+    return specs
+
+
+def _metadata_log(
+    path: str | None, suppress: bool, shape: str
+) -> MetadataLog | AwsMetadataLog:
+    if suppress and path is not None:
+        raise click.UsageError("-S/--suppress-metadata and --metadata-output exclude each other")
+    return AwsMetadataLog(path) if shape == "aws" else MetadataLog(path)
 
 
 _FORCE = click.option(
@@ -185,11 +281,16 @@ def _run_jobs(
     encode: bool = False,
     overwrite: bool,
     metadata_output: str | None,
+    suppress_metadata: bool = False,
+    metadata_format: str = "kmskit",
 ) -> None:
-    with MetadataLog(metadata_output) as log:
+    with _metadata_log(metadata_output, suppress_metadata, metadata_format) as log:
         for job in jobs:
             info = _run_one(mode, job, op, decode=decode, encode=encode, overwrite=overwrite)
-            log.write(mode, job, info.as_dict())
+            if isinstance(log, AwsMetadataLog):
+                log.write_info(mode, job, info)
+            else:
+                log.write(mode, job, info.as_dict())
 
 
 # -- the commands ---------------------------------------------------------------------------
@@ -202,11 +303,23 @@ def _run_jobs(
     "wrapping_keys",
     metavar="SPEC",
     multiple=True,
-    required=True,
     callback=_specs("encrypt"),
     help="A key that wraps the data key (SPEC below); repeat for several: any one decrypts.",
 )
-@_context_option("An encryption context pair, bound to the message; repeat for more.")
+@_wrapping_keys_option("encrypt")
+@_context_option("Encryption context pairs, bound to the message; several after one -c, or repeat.")
+@click.option(
+    "--required-context-key",
+    "required_context_keys",
+    metavar="K",
+    multiple=True,
+    help="A context key whose pair binds the message but is not stored in it (the MPL's"
+    " required encryption context CMM): decrypt needs -c K=V again. Repeatable.",
+)
+@_commitment_policy_option(
+    "REQUIRE_ENCRYPT_* (kmskit always writes a committing suite; FORBID_… is refused)."
+)
+@_LEGACY_PADDING
 @click.option(
     "--algorithm",
     type=click.Choice([a.value for a in EnvelopeAlgorithm]),
@@ -230,9 +343,15 @@ def encrypt_command(
     suffix: str,
     overwrite: bool,
     metadata_output: str | None,
+    suppress_metadata: bool,
+    metadata_format: str,
     home: str | None,
     wrapping_keys: list[WrappingKeySpec],
+    wrapping_key_groups: list[WrappingKeySpec],
     context: dict[str, str],
+    required_context_keys: tuple[str, ...],
+    commitment_policy: str,
+    allow_legacy_padding: bool,
     algorithm: str,
     frame_length: int,
     encode: bool,
@@ -245,6 +364,7 @@ def encrypt_command(
     """
     from kmskit.envelope import encrypt_stream
 
+    specs = _all_specs(wrapping_keys, wrapping_key_groups)
     jobs = plan(
         source,
         out,
@@ -255,7 +375,9 @@ def encrypt_command(
         metadata_output=metadata_output,
     )
     with contextlib.ExitStack() as stack:
-        keyrings = build_keyrings(wrapping_keys, stack, home=home, force=force)
+        keyrings = build_keyrings(
+            specs, stack, home=home, force=force, allow_legacy_padding=allow_legacy_padding
+        )
 
         def op(src: Any, dst: Any, to_stdout: bool) -> MessageInfo:
             return encrypt_stream(
@@ -265,6 +387,8 @@ def encrypt_command(
                 encryption_context=context,
                 algorithm=algorithm,
                 frame_length=frame_length,
+                required_context_keys=required_context_keys,
+                commitment_policy=commitment_policy,
             )
 
         _run_jobs(
@@ -274,6 +398,8 @@ def encrypt_command(
             encode=encode,
             overwrite=overwrite,
             metadata_output=metadata_output,
+            suppress_metadata=suppress_metadata,
+            metadata_format=metadata_format,
         )
 
 
@@ -284,11 +410,18 @@ def encrypt_command(
     "wrapping_keys",
     metavar="SPEC",
     multiple=True,
-    required=True,
     callback=_specs("decrypt"),
     help="A key that may unwrap the data key (SPEC below); repeat to try several.",
 )
-@_context_option("A pair the message's encryption context must contain (k=v); repeat for more.")
+@_wrapping_keys_option("decrypt")
+@_context_option(
+    "Pairs the message's context must hold, and the required pairs it does not store"
+    " (several after one -c, or repeat)."
+)
+@_commitment_policy_option(
+    "REQUIRE_ENCRYPT_ALLOW_DECRYPT (or FORBID_ENCRYPT_ALLOW_DECRYPT) also reads message"
+    " format version 1, whose suites do not commit to their key."
+)
 @_max_edks_option
 @click.option("--decode", is_flag=True, help="IN is base64 (as written by --encode).")
 def decrypt_command(
@@ -298,9 +431,13 @@ def decrypt_command(
     suffix: str,
     overwrite: bool,
     metadata_output: str | None,
+    suppress_metadata: bool,
+    metadata_format: str,
     home: str | None,
     wrapping_keys: list[WrappingKeySpec],
+    wrapping_key_groups: list[WrappingKeySpec],
     context: dict[str, str],
+    commitment_policy: str,
     max_encrypted_data_keys: int,
     decode: bool,
 ) -> None:
@@ -311,6 +448,7 @@ def decrypt_command(
     """
     from kmskit.envelope import decrypt_stream
 
+    specs = _all_specs(wrapping_keys, wrapping_key_groups)
     jobs = plan(
         source,
         out,
@@ -321,7 +459,7 @@ def decrypt_command(
         metadata_output=metadata_output,
     )
     with contextlib.ExitStack() as stack:
-        keyrings = build_keyrings(wrapping_keys, stack, home=home)
+        keyrings = build_keyrings(specs, stack, home=home, role="decrypt")
 
         def op(src: Any, dst: Any, to_stdout: bool) -> MessageInfo:
             return decrypt_stream(
@@ -331,6 +469,7 @@ def decrypt_command(
                 required_context=context,
                 max_encrypted_data_keys=max_encrypted_data_keys,
                 verify_before_release=to_stdout,
+                commitment_policy=commitment_policy,
             )
 
         _run_jobs(
@@ -340,6 +479,8 @@ def decrypt_command(
             decode=decode,
             overwrite=overwrite,
             metadata_output=metadata_output,
+            suppress_metadata=suppress_metadata,
+            metadata_format=metadata_format,
         )
 
 
@@ -375,12 +516,15 @@ def decrypt_command(
 @click.option("--decode", is_flag=True, help="IN is base64.")
 @click.option("--encode", is_flag=True, help="Base64-encode the new message.")
 @_FORCE
+@_LEGACY_PADDING
 def rewrap_command(
     source: str,
     out: str,
     recursive: bool,
     overwrite: bool,
     metadata_output: str | None,
+    suppress_metadata: bool,
+    metadata_format: str,
     home: str | None,
     wrapping_keys: list[WrappingKeySpec],
     add_keys: list[WrappingKeySpec],
@@ -390,6 +534,7 @@ def rewrap_command(
     decode: bool,
     encode: bool,
     force: bool,
+    allow_legacy_padding: bool,
 ) -> None:
     """Give the message IN new wrapping keys without re-encrypting it (unsigned suites).
 
@@ -411,8 +556,10 @@ def rewrap_command(
         metadata_output=metadata_output,
     )
     with contextlib.ExitStack() as stack:
-        unwrapping = build_keyrings(wrapping_keys, stack, home=home)
-        adding = build_keyrings(add_keys, stack, home=home, force=force)
+        unwrapping = build_keyrings(wrapping_keys, stack, home=home, role="decrypt")
+        adding = build_keyrings(
+            add_keys, stack, home=home, force=force, allow_legacy_padding=allow_legacy_padding
+        )
 
         def op(src: Any, dst: Any, to_stdout: bool) -> MessageInfo:
             return rewrap_stream(
@@ -433,6 +580,8 @@ def rewrap_command(
             encode=encode,
             overwrite=overwrite,
             metadata_output=metadata_output,
+            suppress_metadata=suppress_metadata,
+            metadata_format=metadata_format,
         )
 
 

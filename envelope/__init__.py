@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kmskit.envelope.info import EdkInfo, HeaderInfo, MessageInfo, inspect
     from kmskit.envelope.keyrings import (
         AwsKmsKeyring,
+        AwsKmsRsaKeyring,
         EncryptedDataKey,
         Keyring,
         KeystoreKeyring,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
         Sm2Keyring,
     )
     from kmskit.envelope.rewrapping import rewrap, rewrap_stream
-    from kmskit.envelope.suites import EnvelopeAlgorithm
+    from kmskit.envelope.suites import CommitmentPolicy, EnvelopeAlgorithm
 
 _HOMES = {
     "decrypt": "decryption",
@@ -42,6 +43,7 @@ _HOMES = {
     "MessageInfo": "info",
     "inspect": "info",
     "AwsKmsKeyring": "keyrings",
+    "AwsKmsRsaKeyring": "keyrings",
     "EncryptedDataKey": "keyrings",
     "Keyring": "keyrings",
     "KeystoreKeyring": "keyrings",
@@ -52,10 +54,13 @@ _HOMES = {
     "rewrap": "rewrapping",
     "rewrap_stream": "rewrapping",
     "EnvelopeAlgorithm": "suites",
+    "CommitmentPolicy": "suites",
 }
 
 __all__ = [
     "AwsKmsKeyring",
+    "AwsKmsRsaKeyring",
+    "CommitmentPolicy",
     "EdkInfo",
     "EncryptedDataKey",
     "EnvelopeAlgorithm",

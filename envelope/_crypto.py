@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hmac as pyca_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 from kmskit.envelope.suites import BodyCipher, SuiteProfile
 from kmskit.offline.errors import (
@@ -54,6 +54,8 @@ def derive_keys(
     """
     if len(data_key) != suite.data_key_length:
         raise ValueError("the data key has the wrong length for the algorithm suite")
+    if not suite.committing:
+        return _derive_legacy(suite, data_key, message_id), b""
     extract = pyca_hmac.HMAC(message_id, pyca_hash(suite.kdf_hash))
     extract.update(bytes(data_key))
     prk = extract.finalize()
@@ -64,6 +66,20 @@ def derive_keys(
         pyca_hash(suite.kdf_hash), suite.commit_key_length, COMMIT_LABEL
     ).derive(prk)
     return body_key, commit_key
+
+
+def _derive_legacy(suite: SuiteProfile, data_key: bytes | bytearray, message_id: bytes) -> bytes:
+    """The body key of a format version 1 suite (framework/algorithm-suites.md): the data
+    key itself for the NO_KDF suites, else HKDF with no salt (zeros), the data key as input
+    and info = suite id ‖ message id (16 bytes). No commit key exists."""
+    if suite.identity_kdf:
+        return bytes(data_key)
+    return HKDF(
+        pyca_hash(suite.kdf_hash),
+        suite.data_key_length,
+        salt=None,
+        info=suite.id_bytes + message_id,
+    ).derive(bytes(data_key))
 
 
 def check_commitment(expected: bytes, derived: bytes) -> None:
@@ -98,27 +114,42 @@ class FrameCipher:
             return algorithms.AES(self._key)
         return algorithms.SM4(self._key)
 
-    def header_tag(self, header_body: bytes) -> bytes:
-        """GCM over the empty plaintext with the header body as AAD and the zero IV."""
+    def header_tag(self, header_body: bytes, authenticated_context: bytes = b"") -> bytes:
+        """GCM over the empty plaintext with the zero IV and AAD = the header body ‖ the
+        serialized context that is authenticated but not stored (client-apis/encrypt.md,
+        "Header Authentication"; empty without a required encryption context)."""
+        aad = header_body + authenticated_context
         if self._aes is not None:
-            return self._aes.encrypt(self._zero_iv, b"", header_body)
+            return self._aes.encrypt(self._zero_iv, b"", aad)
         enc = Cipher(self._algorithm(), modes.GCM(self._zero_iv)).encryptor()
-        enc.authenticate_additional_data(header_body)
+        enc.authenticate_additional_data(aad)
         enc.finalize()
         return enc.tag
 
-    def check_header_tag(self, header_body: bytes, tag: bytes) -> None:
-        """Raise HeaderAuthenticationError unless ``tag`` authenticates ``header_body``."""
+    def check_header_tag(
+        self,
+        header_body: bytes,
+        tag: bytes,
+        *,
+        iv: bytes | None = None,
+        authenticated_context: bytes = b"",
+    ) -> None:
+        """Raise HeaderAuthenticationError unless ``tag`` authenticates ``header_body`` ‖
+        ``authenticated_context``. ``iv`` is the header IV of format version 1 (version 2
+        uses zeros)."""
+        aad = header_body + authenticated_context
+        nonce = iv or self._zero_iv
         try:
             if self._aes is not None:
-                self._aes.decrypt(self._zero_iv, tag, header_body)
+                self._aes.decrypt(nonce, tag, aad)
             else:
-                dec = Cipher(self._algorithm(), modes.GCM(self._zero_iv, tag)).decryptor()
-                dec.authenticate_additional_data(header_body)
+                dec = Cipher(self._algorithm(), modes.GCM(nonce, tag)).decryptor()
+                dec.authenticate_additional_data(aad)
                 dec.finalize()
         except (InvalidTag, ValueError):
             raise HeaderAuthenticationError(
-                "the header does not authenticate under the data key"
+                "the header does not authenticate under the data key (a changed header, or"
+                " required encryption context pairs that were not given)"
             ) from None
 
     def seal_into(self, iv: bytes, plaintext: memoryview, aad: bytearray, out: memoryview) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -43,9 +44,16 @@ _P384_ORDER = int(
 _ECDSA_ATTEMPTS = 64
 
 
+# The ECDSA footers: curve and hash (0x0214 is the only P-256 suite, and read only).
+_ECDSA: Final[dict[FooterSignature, tuple[ec.EllipticCurve, type[hashes.HashAlgorithm]]]] = {
+    FooterSignature.ECDSA_P256: (ec.SECP256R1(), hashes.SHA256),
+    FooterSignature.ECDSA_P384: (ec.SECP384R1(), hashes.SHA384),
+}
+
+
 def _hash_for(suite: SuiteProfile) -> hashes.Hash:
-    if suite.signature is FooterSignature.ECDSA_P384:
-        return hashes.Hash(hashes.SHA384())
+    if suite.signature in _ECDSA:
+        return hashes.Hash(_ECDSA[suite.signature][1]())
     return hashes.Hash(hashes.SM3())
 
 
@@ -111,9 +119,12 @@ class FooterVerifier:
         self._hash = _hash_for(suite)
         self._ec_key: ec.EllipticCurvePublicKey | None = None
         self._sm2_key: sm2.SM2PublicKey | None = None
+        self._ec_hash: hashes.HashAlgorithm = hashes.SHA384()
         try:
-            if suite.signature is FooterSignature.ECDSA_P384:
-                self._ec_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP384R1(), point)
+            if suite.signature in _ECDSA:
+                curve, hash_type = _ECDSA[suite.signature]
+                self._ec_hash = hash_type()
+                self._ec_key = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
             else:
                 self._sm2_key = sm2.SM2PublicKey.from_bytes(point)
                 self._hash.update(sm2.compute_za(self._sm2_key, sm2.DEFAULT_ID))
@@ -149,6 +160,6 @@ class FooterVerifier:
                 sm2.verify(self._sm2_key, digest, signature, prehashed=True)
                 return
             assert self._ec_key is not None
-            self._ec_key.verify(signature, digest, ec.ECDSA(Prehashed(hashes.SHA384())))
+            self._ec_key.verify(signature, digest, ec.ECDSA(Prehashed(self._ec_hash)))
         except (InvalidSignature, KMSInvalidSignatureException, ValueError):
             raise MessageSignatureError("the message signature does not verify") from None

@@ -46,12 +46,19 @@ from kmskit.envelope.header import ContentType, Header, read_header
 from kmskit.envelope.info import MessageInfo, header_info
 from kmskit.envelope.keyrings.base import Keyring
 from kmskit.envelope.keyrings.multi import MultiKeyring
+from kmskit.envelope.required_context import (
+    check_header_tag,
+    reproduce_context,
+    unwrap_data_key,
+)
 from kmskit.envelope.suites import (
+    DEFAULT_COMMITMENT_POLICY,
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
     PUBLIC_KEY_CONTEXT_KEY,
+    CommitmentPolicy,
+    parse_commitment_policy,
 )
-from kmskit.offline.encryption_context import require_context_subset
 from kmskit.offline.errors import BodyFormatError, HeaderFormatError, PayloadAuthenticationError
 
 __all__ = ["decrypt", "decrypt_stream"]
@@ -186,10 +193,15 @@ def decrypt_stream(
     verify_before_release: bool = False,
     max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
     spool_dir: str | None = None,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> MessageInfo:
     """Decrypt one message read from ``src``, writing the plaintext to ``dst``.
 
-    ``required_context`` pairs must all be present in the message's context.
+    ``required_context`` is the reproduced encryption context (docs/format.md#required-
+    encryption-context): a pair the message stores must have the stored value; a pair it
+    does not store was required at encrypt time and must authenticate the header.
+    ``commitment_policy`` ``REQUIRE_ENCRYPT_ALLOW_DECRYPT`` (or ``FORBID_…``) also reads
+    format version 1, whose suites do not commit to their key; the default refuses it.
     ``verify_before_release`` holds every byte back until the whole message has verified
     (final frame, signature, end of input), spooling through a temporary file in
     ``spool_dir``; otherwise regular frames are released as they authenticate and only the
@@ -209,6 +221,7 @@ def decrypt_stream(
         reader.read,
         max_encrypted_data_keys=max_encrypted_data_keys,
         max_header_size=max_header_size,
+        commitment_policy=parse_commitment_policy(commitment_policy),
     )
     header = parsed.header
     suite = header.suite
@@ -217,20 +230,15 @@ def decrypt_stream(
         verifier.update(parsed.body)
         verifier.update(parsed.auth_tag)
         reader.tap = verifier.update
-    if required_context:
-        require_context_subset(required_context, header.encryption_context)
-    data_key = multi.unwrap_any(
-        header.encrypted_data_keys,
-        header.encryption_context,
-        data_key_length=suite.data_key_length,
-    )
+    context = reproduce_context(header.encryption_context, required_context)
+    data_key = unwrap_data_key(multi, parsed, context)
     try:
         body_key, commit_key = derive_keys(suite, data_key, header.message_id)
     finally:
         data_key[:] = bytes(len(data_key))
     check_commitment(header.commit_key, commit_key)
     cipher = frame_cipher(suite, body_key)
-    cipher.check_header_tag(parsed.body, parsed.auth_tag)
+    check_header_tag(cipher, parsed, context)
 
     sink: Sink
     if verify_before_release:
@@ -268,6 +276,7 @@ def decrypt(
     keyrings: Keyring | Sequence[Keyring],
     required_context: Mapping[str, str] | None = None,
     max_encrypted_data_keys: int = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> tuple[bytes, MessageInfo]:
     """Decrypt a whole message held in memory; return (plaintext, info).
 
@@ -281,5 +290,6 @@ def decrypt(
         keyrings=keyrings,
         required_context=required_context,
         max_encrypted_data_keys=max_encrypted_data_keys,
+        commitment_policy=commitment_policy,
     )
     return dst.getvalue(), info

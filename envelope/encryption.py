@@ -9,7 +9,7 @@ empty final frame unless the input is empty). Memory: three buffers of one frame
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 
 from kmskit.envelope._crypto import FrameCipher, derive_keys, frame_cipher
@@ -34,16 +34,20 @@ from kmskit.envelope.header import (
 from kmskit.envelope.info import MessageInfo, header_info
 from kmskit.envelope.keyrings.base import Keyring
 from kmskit.envelope.keyrings.multi import MultiKeyring
+from kmskit.envelope.required_context import split_context
 from kmskit.envelope.suites import (
     DEFAULT_ALGORITHM,
+    DEFAULT_COMMITMENT_POLICY,
     DEFAULT_FRAME_LENGTH,
     MAX_FRAME_COUNT,
     MAX_FRAME_LENGTH,
     PUBLIC_KEY_CONTEXT_KEY,
     RESERVED_CONTEXT_PREFIX,
+    CommitmentPolicy,
     EnvelopeAlgorithm,
     SuiteProfile,
     parse_algorithm,
+    parse_commitment_policy,
 )
 from kmskit.offline.encryption_context import serialize_encryption_context
 from kmskit.offline.errors import ValidationException
@@ -163,8 +167,15 @@ def encrypt_stream(
     algorithm: EnvelopeAlgorithm | str = DEFAULT_ALGORITHM,
     frame_length: int = DEFAULT_FRAME_LENGTH,
     rng: Rng = secrets.token_bytes,
+    required_context_keys: Collection[str] | None = None,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> MessageInfo:
     """Encrypt everything ``src`` yields into one message written to ``dst``.
+
+    ``required_context_keys`` name context pairs that bind the message without being
+    stored in it (the MPL's required-encryption-context CMM): decrypting needs them again
+    (docs/format.md#required-encryption-context). ``commitment_policy`` must require
+    encryption with a committing suite: kmskit never writes any other.
 
     Every keyring wraps the data key (any one of them decrypts). The context is bound to
     the message; for the signed suites its ``aws-crypto-public-key`` is added. ``rng``
@@ -176,6 +187,11 @@ def encrypt_stream(
     malformed context, no keyrings) and whatever a keyring raises while wrapping. On error,
     ``dst`` holds a partial message: write to a temporary file and discard it on failure.
     """
+    if parse_commitment_policy(commitment_policy) is CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT:
+        raise ValidationException(
+            "FORBID_ENCRYPT_ALLOW_DECRYPT would encrypt without key commitment: kmskit never"
+            " writes a non-committing message (use REQUIRE_ENCRYPT_ALLOW_DECRYPT)"
+        )
     suite = parse_algorithm(algorithm)
     _check_frame_length(frame_length)
     multi = MultiKeyring(keyrings)
@@ -183,7 +199,8 @@ def encrypt_stream(
     signer = FooterSigner.generate(suite) if suite.signed else None
     if signer is not None:
         context[PUBLIC_KEY_CONTEXT_KEY] = signer.public_key_text
-    serialized_context = serialize_encryption_context(context)
+    split = split_context(context, required_context_keys)
+    serialized_context = serialize_encryption_context(split.stored)
     message_id = _random(rng, MESSAGE_ID_LENGTH)
     data_key = bytearray(_random(rng, suite.data_key_length))
     try:
@@ -194,7 +211,7 @@ def encrypt_stream(
     header = Header(
         suite=suite,
         message_id=message_id,
-        encryption_context=MappingProxyType(context),
+        encryption_context=MappingProxyType(dict(split.stored)),
         serialized_context=serialized_context,
         encrypted_data_keys=edks,
         content_type=ContentType.FRAMED,
@@ -203,7 +220,7 @@ def encrypt_stream(
     )
     body = serialize_header_body(header)
     cipher = frame_cipher(suite, body_key)
-    auth_tag = cipher.header_tag(body)
+    auth_tag = cipher.header_tag(body, split.authenticated_only)
     out = _Out(dst, signer)
     out.emit(body)
     out.emit(auth_tag)
@@ -225,6 +242,8 @@ def encrypt(
     algorithm: EnvelopeAlgorithm | str = DEFAULT_ALGORITHM,
     frame_length: int = DEFAULT_FRAME_LENGTH,
     rng: Rng = secrets.token_bytes,
+    required_context_keys: Collection[str] | None = None,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> bytes:
     """Encrypt ``data`` and return the message bytes (see :func:`encrypt_stream`)."""
     import io
@@ -238,5 +257,7 @@ def encrypt(
         algorithm=algorithm,
         frame_length=frame_length,
         rng=rng,
+        required_context_keys=required_context_keys,
+        commitment_policy=commitment_policy,
     )
     return dst.getvalue()

@@ -1,5 +1,7 @@
 """The message header (format version 2): its fields, serialisation and strict parsing.
 
+Format version 1 (read only) continues in :mod:`envelope.header_v1` after the version byte.
+
 Byte layout in docs/format.md#header. This module is pure format: it computes no tag and
 derives no key. Parsing reads from a ``read(n)`` callable one field at a time, so a hostile
 header is refused as soon as a count or size is out of bounds, before the rest is read.
@@ -17,11 +19,15 @@ from types import MappingProxyType
 
 from kmskit.envelope.keyrings.base import EncryptedDataKey
 from kmskit.envelope.suites import (
+    DEFAULT_COMMITMENT_POLICY,
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
+    LEGACY_DECRYPT_HINT,
     MAX_FRAME_LENGTH,
     MESSAGE_FORMAT_VERSION,
+    CommitmentPolicy,
     SuiteProfile,
+    parse_commitment_policy,
     suite_for_id,
 )
 from kmskit.offline.encryption_context import parse_encryption_context
@@ -36,9 +42,14 @@ from kmskit.offline.errors import (
 __all__ = [
     "MESSAGE_ID_LENGTH",
     "ContentType",
+    "FieldReader",
     "Header",
     "ParsedHeader",
+    "check_frame_length",
     "parse_header",
+    "read_content_type",
+    "read_context",
+    "read_edks",
     "read_header",
     "serialize_header_body",
 ]
@@ -66,7 +77,14 @@ class Header:
     encrypted_data_keys: tuple[EncryptedDataKey, ...]
     content_type: ContentType
     frame_length: int
-    commit_key: bytes = field(repr=False)
+    commit_key: bytes = field(repr=False)  # empty in format version 1
+    # Format version 1 carries the header-tag IV after the header body; version 2 uses
+    # twelve zero bytes (docs/format.md#header-authentication).
+    header_iv: bytes = b""
+
+    @property
+    def format_version(self) -> int:
+        return self.suite.message_format_version
 
 
 @dataclass(frozen=True)
@@ -75,7 +93,12 @@ class ParsedHeader:
 
     header: Header
     body: bytes  # the header body, as read
-    auth_tag: bytes  # the header authentication tag that follows it
+    auth_tag: bytes  # what follows it: the tag (v2), or the header IV ‖ the tag (v1)
+
+    @property
+    def tag(self) -> bytes:
+        """The header authentication tag alone."""
+        return self.auth_tag[len(self.auth_tag) - self.header.suite.tag_length :]
 
     @property
     def length(self) -> int:
@@ -114,7 +137,7 @@ def serialize_header_body(header: Header) -> bytes:
     return bytes(out)
 
 
-class _FieldReader:
+class FieldReader:
     """Reads header fields, keeping the bytes and enforcing the header-size bound."""
 
     def __init__(self, read: Read, max_size: int) -> None:
@@ -146,13 +169,15 @@ class _FieldReader:
         return self.take(self.u16(f"{what} length"), what)
 
 
-def _check_version(version: int) -> None:
+def _check_version(version: int, policy: CommitmentPolicy) -> None:
     if version == MESSAGE_FORMAT_VERSION:
         return
     if version == 0x01:
+        if policy.allows_legacy_decrypt:
+            return
         raise UnsupportedMessageError(
-            "message format version 1 has no key commitment; kmskit only decrypts version 2"
-            " messages (re-encrypt with a committing suite)"
+            "message format version 1 does not commit to its data key and the commitment"
+            f" policy is {policy.value}; {LEGACY_DECRYPT_HINT}"
         )
     if version == ord("A"):
         raise UnsupportedMessageError(
@@ -161,7 +186,33 @@ def _check_version(version: int) -> None:
     raise HeaderFormatError(f"not an envelope message (version byte 0x{version:02X})")
 
 
-def _read_edks(fields: _FieldReader, max_encrypted_data_keys: int) -> tuple[EncryptedDataKey, ...]:
+def read_context(fields: FieldReader) -> tuple[bytes, dict[str, str]]:
+    """Read the AAD field: (serialized context as read, parsed context)."""
+    serialized_context = fields.u16_prefixed("encryption context")
+    try:
+        context = parse_encryption_context(serialized_context, require_sorted=False)
+    except ValidationException as exc:
+        raise HeaderFormatError(f"malformed encryption context: {exc}") from None
+    return serialized_context, context
+
+
+def read_content_type(fields: FieldReader) -> ContentType:
+    raw_type = fields.u8("content type")
+    if raw_type not in (ContentType.NON_FRAMED, ContentType.FRAMED):
+        raise HeaderFormatError(f"unknown content type 0x{raw_type:02X}")
+    return ContentType(raw_type)
+
+
+def check_frame_length(content_type: ContentType, frame_length: int) -> None:
+    if content_type is ContentType.FRAMED and not 1 <= frame_length <= MAX_FRAME_LENGTH:
+        raise HeaderFormatError(
+            f"frame length {frame_length} is outside 1 to {MAX_FRAME_LENGTH} bytes"
+        )
+    if content_type is ContentType.NON_FRAMED and frame_length != 0:
+        raise HeaderFormatError("a non-framed message must have frame length 0")
+
+
+def read_edks(fields: FieldReader, max_encrypted_data_keys: int) -> tuple[EncryptedDataKey, ...]:
     count = fields.u16("encrypted data key count")
     if count == 0:
         raise HeaderFormatError("the header has no encrypted data keys")
@@ -186,8 +237,12 @@ def read_header(
     *,
     max_encrypted_data_keys: int = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> ParsedHeader:
     """Read and parse a header body and its authentication tag.
+
+    Format version 1 (the non-committing suites) is read only when ``commitment_policy``
+    allows it (``*_ALLOW_DECRYPT``); otherwise it is refused with the policy that reads it.
 
     ``read(n)`` must return ``n`` bytes, or fewer only at the end of the input. Raises
     :class:`HeaderFormatError` for any malformation or truncation,
@@ -197,27 +252,20 @@ def read_header(
     """
     if max_encrypted_data_keys < 1:
         raise ValidationException("max_encrypted_data_keys must be at least 1")
-    fields = _FieldReader(read, max_header_size)
-    _check_version(fields.u8("version"))
+    fields = FieldReader(read, max_header_size)
+    version = fields.u8("version")
+    _check_version(version, parse_commitment_policy(commitment_policy))
+    if version == 0x01:
+        from kmskit.envelope.header_v1 import read_header_v1
+
+        return read_header_v1(fields, max_encrypted_data_keys)
     suite = suite_for_id(fields.u16("algorithm suite id"))
     message_id = fields.take(MESSAGE_ID_LENGTH, "message id")
-    serialized_context = fields.u16_prefixed("encryption context")
-    try:
-        context = parse_encryption_context(serialized_context, require_sorted=False)
-    except ValidationException as exc:
-        raise HeaderFormatError(f"malformed encryption context: {exc}") from None
-    edks = _read_edks(fields, max_encrypted_data_keys)
-    raw_type = fields.u8("content type")
-    if raw_type not in (ContentType.NON_FRAMED, ContentType.FRAMED):
-        raise HeaderFormatError(f"unknown content type 0x{raw_type:02X}")
-    content_type = ContentType(raw_type)
+    serialized_context, context = read_context(fields)
+    edks = read_edks(fields, max_encrypted_data_keys)
+    content_type = read_content_type(fields)
     frame_length = fields.u32("frame length")
-    if content_type is ContentType.FRAMED and not 1 <= frame_length <= MAX_FRAME_LENGTH:
-        raise HeaderFormatError(
-            f"frame length {frame_length} is outside 1 to {MAX_FRAME_LENGTH} bytes"
-        )
-    if content_type is ContentType.NON_FRAMED and frame_length != 0:
-        raise HeaderFormatError("a non-framed message must have frame length 0")
+    check_frame_length(content_type, frame_length)
     commit_key = fields.take(suite.commit_key_length, "commit key")
     body = bytes(fields.buf)
     auth_tag = fields.take(suite.tag_length, "header authentication tag")
@@ -239,6 +287,7 @@ def parse_header(
     *,
     max_encrypted_data_keys: int = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
+    commitment_policy: CommitmentPolicy | str = DEFAULT_COMMITMENT_POLICY,
 ) -> ParsedHeader:
     """:func:`read_header` over a bytes object (trailing bytes, the body, are ignored)."""
     view = memoryview(data)
@@ -254,4 +303,5 @@ def parse_header(
         read,
         max_encrypted_data_keys=max_encrypted_data_keys,
         max_header_size=max_header_size,
+        commitment_policy=commitment_policy,
     )

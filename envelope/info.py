@@ -8,25 +8,28 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kmskit.envelope._io import ByteSource, Reader
 from kmskit.envelope.header import ContentType, ParsedHeader, read_header
 from kmskit.envelope.keyrings.aws_kms import AWS_KMS_PROVIDER_ID
+from kmskit.envelope.keyrings.aws_kms_rsa import AWS_KMS_RSA_PROVIDER_ID
 from kmskit.envelope.keyrings.base import EncryptedDataKey
 from kmskit.envelope.keyrings.keystore import KEYSTORE_PROVIDER_ID
 from kmskit.envelope.keyrings.raw_aes import raw_aes_key_name
 from kmskit.envelope.suites import (
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
+    CommitmentPolicy,
     EnvelopeAlgorithm,
+    LegacyAlgorithm,
 )
 
 __all__ = ["EdkInfo", "HeaderInfo", "MessageInfo", "edk_key_name", "header_info", "inspect"]
 
 # Providers whose provider info is the key ARN itself, never the raw AES layout.
-_ARN_PROVIDERS = (AWS_KMS_PROVIDER_ID, KEYSTORE_PROVIDER_ID)
+_ARN_PROVIDERS = (AWS_KMS_PROVIDER_ID, AWS_KMS_RSA_PROVIDER_ID, KEYSTORE_PROVIDER_ID)
 
 
 def edk_key_name(edk: EncryptedDataKey) -> str:
@@ -50,13 +53,14 @@ class EdkInfo:
     provider_id: str
     key_name: str
     provider_info: bytes
+    ciphertext: bytes = field(default=b"", repr=False)  # the wrapped key (not secret)
 
 
 @dataclass(frozen=True)
 class HeaderInfo:
     """A message header as people read it (``kmskit inspect``)."""
 
-    algorithm: EnvelopeAlgorithm
+    algorithm: EnvelopeAlgorithm | LegacyAlgorithm
     suite_id: int
     message_id: bytes
     encryption_context: Mapping[str, str]
@@ -64,10 +68,16 @@ class HeaderInfo:
     framed: bool
     frame_length: int
     header_length: int
+    format_version: int = 2  # 1 only for the ESDK's non-committing suites (read only)
+    # The header authentication fields, for aws-encryption-cli-shaped metadata.
+    header_iv: bytes = field(default=bytes(12), repr=False)
+    header_tag: bytes = field(default=b"", repr=False)
+    commit_key: bytes = field(default=b"", repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form: base64 message id, hex suite id and provider info."""
         return {
+            "MessageFormatVersion": self.format_version,
             "Algorithm": self.algorithm.value,
             "AlgorithmSuiteId": f"0x{self.suite_id:04X}",
             "MessageId": base64.b64encode(self.message_id).decode("ascii"),
@@ -110,12 +120,16 @@ def header_info(parsed: ParsedHeader) -> HeaderInfo:
         message_id=header.message_id,
         encryption_context=header.encryption_context,
         encrypted_data_keys=tuple(
-            EdkInfo(e.provider_id, edk_key_name(e), e.provider_info)
+            EdkInfo(e.provider_id, edk_key_name(e), e.provider_info, e.ciphertext)
             for e in header.encrypted_data_keys
         ),
         framed=header.content_type is ContentType.FRAMED,
         frame_length=header.frame_length,
         header_length=parsed.length,
+        format_version=header.format_version,
+        header_iv=header.header_iv or bytes(header.suite.iv_length),
+        header_tag=parsed.tag,
+        commit_key=header.commit_key,
     )
 
 
@@ -127,7 +141,8 @@ def inspect(
 ) -> HeaderInfo:
     """Read the header from ``src`` and describe it; no key needed, nothing authenticated.
 
-    Reads only the header (and its tag) from ``src``. Raises
+    Reads only the header (and its tag) from ``src``. Format version 1 headers are shown
+    too (``MessageFormatVersion`` 1): describing them decrypts nothing. Raises
     :class:`~offline.errors.HeaderFormatError` and its subclasses.
     """
     return header_info(
@@ -135,5 +150,6 @@ def inspect(
             Reader(src).read,
             max_encrypted_data_keys=max_encrypted_data_keys,
             max_header_size=max_header_size,
+            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT,
         )
     )

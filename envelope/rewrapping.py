@@ -28,8 +28,8 @@ from kmskit.envelope.header import ContentType, ParsedHeader, read_header, seria
 from kmskit.envelope.info import MessageInfo, edk_key_name, header_info
 from kmskit.envelope.keyrings.base import EncryptedDataKey, Keyring
 from kmskit.envelope.keyrings.multi import MultiKeyring
+from kmskit.envelope.required_context import reproduce_context
 from kmskit.envelope.suites import DEFAULT_MAX_ENCRYPTED_DATA_KEYS, DEFAULT_MAX_HEADER_SIZE
-from kmskit.offline.encryption_context import require_context_subset
 from kmskit.offline.errors import (
     BodyFormatError,
     PayloadAuthenticationError,
@@ -121,25 +121,28 @@ def rewrap_stream(
             " header and its signing key is gone (decrypt and encrypt again)"
         )
     _verifier_for(header)
-    if required_context:
-        require_context_subset(required_context, header.encryption_context)
+    # The reproduced context, as decrypt takes it: pairs the message does not store were
+    # required at encrypt time, bind every EDK and the header tag (docs/format.md#rewrapping).
+    context = reproduce_context(header.encryption_context, required_context)
     data_key = multi.unwrap_any(
         header.encrypted_data_keys,
-        header.encryption_context,
+        context.full,
         data_key_length=suite.data_key_length,
     )
     try:
         body_key, commit_key = derive_keys(suite, data_key, header.message_id)
         check_commitment(header.commit_key, commit_key)
         cipher = frame_cipher(suite, body_key)
-        cipher.check_header_tag(parsed.body, parsed.auth_tag)
-        added = adding.wrap_all(data_key, header.encryption_context) if adding else ()
+        cipher.check_header_tag(
+            parsed.body, parsed.tag, authenticated_context=context.authenticated_only
+        )
+        added = adding.wrap_all(data_key, context.full) if adding else ()
     finally:
         data_key[:] = bytes(len(data_key))
     edks = _new_edks(header.encrypted_data_keys, remove, added, max_encrypted_data_keys)
     new_header = replace(header, encrypted_data_keys=edks)
     new_body = serialize_header_body(new_header)
-    new_tag = cipher.header_tag(new_body)
+    new_tag = cipher.header_tag(new_body, context.authenticated_only)
     write_all(dst, new_body)
     write_all(dst, new_tag)
 

@@ -2,13 +2,15 @@
 
 The protocol is :class:`~envelope.keyrings.base.Keyring` (``wrap``/``unwrap``, with
 ``KeyringMismatch`` meaning "not mine"). Implementations, one module each: raw AES, RSA
-recipient, SM2 recipient, a key of the local keystore, an AWS KMS key (through ``boto3``,
+recipient, SM2 recipient, a key of the local keystore, an AWS KMS key, a KMS RSA key's
+public key (aws-kms-rsa) (through ``boto3``,
 imported only when used); :class:`MultiKeyring` combines them.
 """
 
 from __future__ import annotations
 
 from kmskit.envelope.keyrings.aws_kms import AwsKmsKeyring
+from kmskit.envelope.keyrings.aws_kms_rsa import AwsKmsRsaKeyring
 from kmskit.envelope.keyrings.base import EncryptedDataKey, Keyring
 from kmskit.envelope.keyrings.keystore import KeystoreKeyring
 from kmskit.envelope.keyrings.multi import MultiKeyring
@@ -18,6 +20,7 @@ from kmskit.envelope.keyrings.raw_sm2 import Sm2Keyring
 
 __all__ = [
     "AwsKmsKeyring",
+    "AwsKmsRsaKeyring",
     "EncryptedDataKey",
     "Keyring",
     "KeystoreKeyring",

@@ -194,6 +194,24 @@ class AwsKmsKeyring:
             AWS_KMS_PROVIDER_ID, arn.encode("utf-8"), bytes(response["CiphertextBlob"])
         )
 
+    def rsa_decrypt(self, ciphertext: bytes, algorithm: str) -> bytearray:
+        """KMS Decrypt of RSA ciphertext with ``EncryptionAlgorithm`` = ``algorithm`` (the
+        aws-kms-rsa keyring's unwrap through KMS). Raises as :meth:`unwrap`; KMS answers
+        InvalidCiphertextException for another algorithm."""
+        kms = self._kms()
+        response = self._call(
+            "Decrypt",
+            kms.decrypt,
+            KeyId=self.key_id,
+            CiphertextBlob=ciphertext,
+            EncryptionAlgorithm=algorithm,
+        )
+        if response.get("KeyId") != self.key_id:
+            raise IncorrectKeyException(
+                f"AWS KMS Decrypt answered for key {response.get('KeyId')!r}, not {self.key_id}"
+            )
+        return bytearray(response["Plaintext"])
+
     def unwrap(self, edk: EncryptedDataKey, encryption_context: Mapping[str, str]) -> bytearray:
         """KMS Decrypt of an EDK that names this keyring's key ARN.
 

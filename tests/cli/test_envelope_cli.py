@@ -156,10 +156,17 @@ def test_keystore_round_trip_in_process(tmp_path: Path, work: Path) -> None:
             )
         )
         assert (work / "out").read_bytes() == DATA
-    # An asymmetric keystore key is refused, with the way out in the message.
+    # An RSA encryption key of the keystore wraps with the aws-kms-rsa layout (its public
+    # key) and unwraps through the keystore's Decrypt; a signing key is refused.
     rsa = _create_key(env, "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT")
+    ok(kmskit("encrypt", "data.bin", "-o", "m2", "--wrapping-key", f"key={rsa}", env=env))
+    head = ok(kmskit("inspect", "m2")).json()
+    assert [e["ProviderId"] for e in head["EncryptedDataKeys"]] == ["aws-kms-rsa"]
+    ok(kmskit("decrypt", "m2", "-o", "out2", "--wrapping-key", f"key={rsa}", env=env))
+    assert (work / "out2").read_bytes() == DATA
+    signing = _create_key(env, "--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY")
     message = assert_one_line_error(
-        kmskit("encrypt", "data.bin", "-o", "m2", "--wrapping-key", f"key={rsa}", env=env),
+        kmskit("encrypt", "data.bin", "-o", "m3", "--wrapping-key", f"key={signing}", env=env),
         2,
         "InvalidKeyUsageException",
     )

@@ -203,9 +203,17 @@ def test_recipient_usage_refusal_and_force(keys: dict[str, KeyPair], work: Path)
     assert "SIGN_VERIFY" in failed(result, 2, "InvalidKeyUsageException", work, before)
     ok(kmskit("encrypt", "data.bin", "-o", "m", "--wrapping-key", spec + ",force=true"))
     ok(kmskit("encrypt", "data.bin", "-o", "m2", "--force", "--wrapping-key", spec))
-    private = f"provider=raw-rsa,namespace=kms,name=r,private-key={keys['rsa'].key}"
+    # A KMS JSON public key (it names its key ARN) writes the aws-kms-rsa layout, opened
+    # with that ARN; layout=raw-rsa keeps the raw RSA layout and its namespace and name.
+    arn = json.loads(Path(signing).read_text())["KeyId"]
+    private = f"provider=aws-kms-rsa,key={arn},private-key={keys['rsa'].key}"
     ok(kmskit("decrypt", "m2", "-o", "out", "--wrapping-key", private))
     assert (work / "out").read_bytes() == DATA
+    raw = f"{spec},layout=raw-rsa,force=true"
+    ok(kmskit("encrypt", "data.bin", "-o", "m3", "--wrapping-key", raw))
+    raw_private = f"provider=raw-rsa,namespace=kms,name=r,private-key={keys['rsa'].key}"
+    ok(kmskit("decrypt", "m3", "-o", "out3", "--wrapping-key", raw_private))
+    assert (work / "out3").read_bytes() == DATA
 
 
 # -- the process and the terminal ------------------------------------------------------------

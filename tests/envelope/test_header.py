@@ -122,7 +122,7 @@ def test_gm_suite_ids() -> None:
     assert suite_for_id(0x4D05).name is EnvelopeAlgorithm.SM4_GCM_HKDF_SM3_COMMIT_KEY_SM2
     assert parse_algorithm("ALG_SM4_GCM_HKDF_SM3_COMMIT_KEY").data_key_length == 16
     with pytest.raises(ValidationException, match="unknown algorithm"):
-        parse_algorithm("AES_256_GCM_IV12_TAG16_HKDF_SHA256")
+        parse_algorithm("AES_256_GCM_IV12_TAG16_HKDF_SHA256_X")
 
 
 def test_edk_count_limit() -> None:
