@@ -6,19 +6,10 @@ Each case is planned from the manifest alone (``_plan``), and its test id ends i
 - ``decrypt``: a format v2 message whose keys kmskit can express (raw AES; raw RSA with a
   private key and OAEP-SHA-1/SHA-256). It must decrypt to the manifest's plaintext, or fail
   with a kmskit error when the manifest expects failure.
-- ``v1-refused``: format v1. kmskit decrypts only v2 (docs/format.md#decryption: version 1
-  has no key commitment) and must refuse it with ``UnsupportedMessageError``.
-  ISSUE 13: v1 support turns these into ``decrypt`` cases.
-- ``rsa-padding-refused``: the only key that can decrypt is raw RSA with a padding kmskit's
-  RsaKeyring does not offer (OAEP-SHA-512 here). Building that keyring must fail with
-  ``ValidationException``, and the message then has no keyring (``NoMatchingKeyringError``).
-  ISSUE 13: more RSA paddings turn these into ``decrypt`` cases.
-- ``required-context-refused``: the ESDK required-encryption-context CMM keeps the required
-  pairs out of the stored context and authenticates them as extra header AAD; the reader
-  must supply them. kmskit's ``required_context`` only checks pairs that are stored, so it
-  must refuse with ``InvalidCiphertextException`` (docs/format.md#decryption, "a pair
-  missing"). The test also shows the vector is sound: the raw AES EDK opens under the full
-  context. Not part of issue 13; reported as a gap.
+- ``v1``, ``rsa-other-padding`` (OAEP-SHA-512) and ``required-context`` (the ESDK
+  required-encryption-context CMM): run by tests/envelope/test_esdk_manifest_v1.py, which
+  decrypts every raw-key case, v1 under ``REQUIRE_ENCRYPT_ALLOW_DECRYPT``; here they are only
+  counted, so the partition below stays complete.
 - ``excluded-aws-kms``: AWS KMS master keys. The vendored manifest keeps only their metadata
   (key ARN), no ciphertext, so nothing can run; no test is generated for them, and
   ``test_the_manifest_partition`` checks that exactly these cases lack a ciphertext.
@@ -31,21 +22,17 @@ output even where the manifest's own decrypting key uses OAEP-SHA-512.
 from __future__ import annotations
 
 import base64
-import io
 from functools import cache
 from typing import Any
 
 import pytest
 
-from kmskit.envelope import Keyring, RawAesKeyring, RsaKeyring, decrypt, inspect
+from kmskit.envelope import Keyring, RawAesKeyring, RsaKeyring, decrypt
 from kmskit.envelope.header import parse_header
 from kmskit.offline import PrivateKey, PublicKey, load_private_key, load_public_key
 from kmskit.offline.errors import (
     HeaderAuthenticationError,
-    InvalidCiphertextException,
     KmskitError,
-    NoMatchingKeyringError,
-    UnsupportedMessageError,
     ValidationException,
 )
 from tests._vectors import load_json
@@ -110,11 +97,11 @@ def _plan(case: dict[str, Any]) -> str:
     if any(mk["type"] == "aws-kms" for mk in case["master-keys"]):
         return "excluded-aws-kms"
     if case["format-version"] == 1:
-        return "v1-refused"
+        return "v1"
     if not any(_can_decrypt(mk) and _expressible(mk) for mk in case["master-keys"]):
-        return "rsa-padding-refused"
+        return "rsa-other-padding"
     if _missing_required_pairs(case):
-        return "required-context-refused"
+        return "required-context"
     return "decrypt"
 
 
@@ -193,10 +180,10 @@ def test_the_manifest_partition() -> None:
         counts[plan] = counts.get(plan, 0) + 1
     assert counts == {
         "excluded-aws-kms": 393,
-        "v1-refused": 108,
+        "v1": 108,
         "decrypt": 8,
-        "rsa-padding-refused": 12,
-        "required-context-refused": 4,
+        "rsa-other-padding": 12,
+        "required-context": 4,
     }
     for case in CASES:
         plan = plans[f"{case['set']}:{case['id']}"]
@@ -231,45 +218,6 @@ def test_decrypt(case: dict[str, Any]) -> None:
     assert case["expect"] == "failure"
     with pytest.raises(KmskitError):
         decrypt(message, keyrings=keyrings, required_context=required)
-
-
-@pytest.mark.parametrize("case", _params("v1-refused"))
-def test_format_v1_is_refused(case: dict[str, Any]) -> None:
-    # ISSUE 13: format v1 support makes these decrypt (or fail as the manifest says).
-    message = _message(case)
-    assert message[0] == 0x01
-    with pytest.raises(UnsupportedMessageError, match="version 1"):
-        inspect(io.BytesIO(message))
-    keyrings = _build_keyrings(case)
-    if keyrings:
-        with pytest.raises(UnsupportedMessageError, match="version 1"):
-            decrypt(message, keyrings=keyrings)
-
-
-@pytest.mark.parametrize("case", _params("rsa-padding-refused"))
-def test_unsupported_rsa_padding_is_refused(case: dict[str, Any]) -> None:
-    # ISSUE 13: with OAEP-SHA-512 in RsaKeyring these become decrypt cases.
-    keyrings = _build_keyrings(case)  # asserts the refusal of the unsupported padding
-    if keyrings:  # only keys that cannot decrypt are left (a bare public key)
-        with pytest.raises(NoMatchingKeyringError):
-            decrypt(_message(case), keyrings=keyrings)
-
-
-@pytest.mark.parametrize("case", _params("required-context-refused"))
-def test_required_context_cmm_is_refused(case: dict[str, Any]) -> None:
-    message = _message(case)
-    header = parse_header(message).header
-    missing = _missing_required_pairs(case)
-    assert missing and case["expect"] == "success"
-    keyrings = _build_keyrings(case)
-    with pytest.raises(InvalidCiphertextException, match="is missing"):
-        decrypt(message, keyrings=keyrings, required_context=missing)
-    # The vector is sound: a raw AES EDK is bound to the stored and the required pairs.
-    full = {**header.encryption_context, **missing}
-    for keyring in keyrings:
-        if isinstance(keyring, RawAesKeyring):
-            for edk in header.encrypted_data_keys:
-                assert len(keyring.unwrap(edk, full)) == header.suite.data_key_length
 
 
 def _with_public_rsa_edk() -> list[Any]:
