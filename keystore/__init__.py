@@ -17,41 +17,96 @@ docs/keystore.md.
 
 from __future__ import annotations
 
-from kmskit.keystore._setup import init_home, open_audit_log, open_keystore
-from kmskit.keystore.audit import AuditLog, AuditRecord, AuditVerification
-from kmskit.keystore.home import HomeConfig, resolve_home
-from kmskit.keystore.keystore import Keystore
-from kmskit.keystore.results import (
-    AliasEntry,
-    AliasListPage,
-    DataKeyResult,
-    DecryptResult,
-    DeletionSchedule,
-    EncryptResult,
-    KeyListEntry,
-    KeyListPage,
-    KeyMetadata,
-    RandomResult,
-    ReEncryptResult,
-    Tag,
-    TagListPage,
-)
-from kmskit.keystore.results_asymmetric import (
-    DataKeyPairResult,
-    MacResult,
-    PublicKeyResult,
-    SharedSecretResult,
-    SignResult,
-    VerifyMacResult,
-    VerifyResult,
-)
-from kmskit.keystore.results_material import (
-    ImportKeyMaterialResult,
-    ImportParameters,
-    KeyRotationStatus,
-    RotationEntry,
-    RotationListPage,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kmskit.keystore._setup import init_home, open_audit_log, open_keystore
+    from kmskit.keystore.audit import AuditLog, AuditRecord, AuditVerification
+    from kmskit.keystore.home import HomeConfig, resolve_home
+    from kmskit.keystore.keystore import Keystore
+    from kmskit.keystore.results import (
+        AliasEntry,
+        AliasListPage,
+        DataKeyResult,
+        DecryptResult,
+        DeletionSchedule,
+        EncryptResult,
+        KeyListEntry,
+        KeyListPage,
+        KeyMetadata,
+        RandomResult,
+        ReEncryptResult,
+        Tag,
+        TagListPage,
+    )
+    from kmskit.keystore.results_asymmetric import (
+        DataKeyPairResult,
+        MacResult,
+        PublicKeyResult,
+        SharedSecretResult,
+        SignResult,
+        VerifyMacResult,
+        VerifyResult,
+    )
+    from kmskit.keystore.results_material import (
+        ImportKeyMaterialResult,
+        ImportParameters,
+        KeyRotationStatus,
+        RotationEntry,
+        RotationListPage,
+    )
+
+# Loaded on first use (PEP 562), so that importing the operation table
+# (kmskit.keystore.api_table) for ``kmskit kms --help`` loads neither SQLite nor the crypto.
+_HOMES: dict[str, str] = {
+    "AliasEntry": "kmskit.keystore.results",
+    "AliasListPage": "kmskit.keystore.results",
+    "AuditLog": "kmskit.keystore.audit",
+    "AuditRecord": "kmskit.keystore.audit",
+    "AuditVerification": "kmskit.keystore.audit",
+    "DataKeyPairResult": "kmskit.keystore.results_asymmetric",
+    "DataKeyResult": "kmskit.keystore.results",
+    "DecryptResult": "kmskit.keystore.results",
+    "DeletionSchedule": "kmskit.keystore.results",
+    "EncryptResult": "kmskit.keystore.results",
+    "HomeConfig": "kmskit.keystore.home",
+    "ImportKeyMaterialResult": "kmskit.keystore.results_material",
+    "ImportParameters": "kmskit.keystore.results_material",
+    "KeyListEntry": "kmskit.keystore.results",
+    "KeyListPage": "kmskit.keystore.results",
+    "KeyMetadata": "kmskit.keystore.results",
+    "KeyRotationStatus": "kmskit.keystore.results_material",
+    "Keystore": "kmskit.keystore.keystore",
+    "MacResult": "kmskit.keystore.results_asymmetric",
+    "PublicKeyResult": "kmskit.keystore.results_asymmetric",
+    "RandomResult": "kmskit.keystore.results",
+    "ReEncryptResult": "kmskit.keystore.results",
+    "RotationEntry": "kmskit.keystore.results_material",
+    "RotationListPage": "kmskit.keystore.results_material",
+    "SharedSecretResult": "kmskit.keystore.results_asymmetric",
+    "SignResult": "kmskit.keystore.results_asymmetric",
+    "Tag": "kmskit.keystore.results",
+    "TagListPage": "kmskit.keystore.results",
+    "VerifyMacResult": "kmskit.keystore.results_asymmetric",
+    "VerifyResult": "kmskit.keystore.results_asymmetric",
+    "init_home": "kmskit.keystore._setup",
+    "open_audit_log": "kmskit.keystore._setup",
+    "open_keystore": "kmskit.keystore._setup",
+    "resolve_home": "kmskit.keystore.home",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'kmskit.keystore' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "AliasEntry",

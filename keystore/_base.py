@@ -10,10 +10,11 @@ spec: docs/keystore.md
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import uuid
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -61,6 +62,7 @@ class KeystoreBase:
         self._master = master
         self._clock = clock
         self._rng = rng
+        self._principal: str | None = None
         self.audit = AuditLog(self._connection)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -83,6 +85,26 @@ class KeystoreBase:
     ) -> None:
         self.close()
 
+    @contextmanager
+    def as_caller(
+        self, *, region: str | None = None, principal: str | None = None
+    ) -> Iterator[Self]:
+        """Run the operations in the block for one caller: ARNs name ``region`` (the
+        request's region, as KMS answers in the region it was called in) instead of the
+        home's, and every audit record names ``principal``.
+
+        One caller at a time: the keystore is not shared between threads. Raises
+        :class:`ValidationException` for a malformed region.
+        """
+        saved = (self.config, self._principal)
+        if region is not None and region != self.config.region:
+            self.config = dataclasses.replace(self.config, region=region)
+        self._principal = principal
+        try:
+            yield self
+        finally:
+            self.config, self._principal = saved
+
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             raise KeystoreError("the keystore is closed")
@@ -101,7 +123,7 @@ class KeystoreBase:
 
     def _operation(self, name: str, **params: Any) -> AbstractContextManager[Operation]:
         self.run_due_work()
-        return run(self._connection(), self._clock, name, params)
+        return run(self._connection(), self._clock, name, params, principal=self._principal)
 
     def _resolve(self, op: Operation, key_id: str) -> KeyRow:
         row = _keys.resolve_key(op.db, self.config, key_id)

@@ -38,6 +38,7 @@ class Operation:
         self.params = params
         self.key_arn: str | None = None
         self.context: dict[str, str] | None = None
+        self.principal: str | None = None  # who called (the server's SigV4 principal)
         # plaintext to wipe if the operation fails after making it (for example on commit)
         self.secrets: list[bytearray] = []
 
@@ -50,11 +51,18 @@ class Operation:
 
 @contextmanager
 def run(
-    conn: sqlite3.Connection, clock: Clock, name: str, params: dict[str, Any]
+    conn: sqlite3.Connection,
+    clock: Clock,
+    name: str,
+    params: dict[str, Any],
+    *,
+    principal: str | None = None,
 ) -> Iterator[Operation]:
     """Run the body as operation ``name`` (its KMS name), audited with the non-secret
-    ``params``. Re-raises whatever the body raises, after recording it."""
+    ``params`` and the calling ``principal``. Re-raises whatever the body raises, after
+    recording it."""
     op = Operation(conn, now(clock), params)
+    op.principal = principal
     try:
         yield op
         record(op.db, op, name, SUCCESS, None)
@@ -96,4 +104,5 @@ def record(
         outcome=outcome,
         parameters=json.loads(json.dumps(op.params, default=str)),
         error_message=message,
+        principal=op.principal,
     )
