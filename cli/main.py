@@ -80,6 +80,11 @@ _USAGE_ERRORS = (PassphraseRequiredError, AwsConfigurationError)
 # Each group is imported only when it runs (cli/_lazy.py). The summary is the first paragraph of
 # the command's own help; tests/cli/test_startup.py keeps the two equal.
 COMMANDS: dict[str, LazyCommand] = {
+    "access-key": LazyCommand(
+        "kmskit.cli.server",
+        "access_key",
+        "Issue, list and delete the access keys kmskit serve accepts.",
+    ),
     "audit": LazyCommand(
         "kmskit.cli.keystore_admin",
         "audit",
@@ -122,6 +127,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "kmskit.cli.envelope",
         "rewrap_command",
         "Give the message IN new wrapping keys without re-encrypting it (unsigned suites).",
+    ),
+    "serve": LazyCommand(
+        "kmskit.cli.server",
+        "serve",
+        "Serve the AWS KMS API (JSON 1.1, SigV4) on the local keystore.",
     ),
     "vectors": LazyCommand(
         "kmskit.cli.vectors",

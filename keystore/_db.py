@@ -108,6 +108,15 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX import_parameters_by_valid_to ON import_parameters (valid_to_ms)",
         "CREATE INDEX import_parameters_by_key ON import_parameters (key_id)",
     ),
+    # Version 3 (issue 16): access keys for kmskit serve; the secret is sealed.
+    (
+        """CREATE TABLE access_keys (
+            access_key_id TEXT PRIMARY KEY,
+            principal TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            sealed BLOB NOT NULL
+        ) WITHOUT ROWID""",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
