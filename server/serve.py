@@ -9,10 +9,12 @@ in flight, then the keystore is closed.
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from kmskit.offline.errors import ValidationException
 from kmskit.server.app import KmsApp
@@ -76,6 +78,23 @@ def bind(options: ServeOptions) -> socket.socket:
     return sock
 
 
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, except that a stop signal ends it with exit 0 after the
+        graceful shutdown: uvicorn re-raises the signal afterwards, which would report a
+        clean stop as a kill."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True  # a second Ctrl-C: stop waiting for requests
+            else:
+                self.should_exit = True
+
+    return Server
+
+
 def serve(
     open_store: Callable[[], Keystore],
     options: ServeOptions,
@@ -95,4 +114,4 @@ def serve(
         server_header=False,
         date_header=True,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    _server_class()(config).run(sockets=[sock])
