@@ -192,7 +192,8 @@ def test_health(server: KmsServer) -> None:
 
 
 def test_non_loopback_needs_tls_or_an_explicit_flag(tmp_path: Path) -> None:
-    refused = kmskit("serve", "--home", tmp_path / "h", "--host", "0.0.0.0", "--port", "0")
+    everywhere = "0.0.0.0"  # noqa: S104 - the bind that must be refused
+    refused = kmskit("serve", "--home", tmp_path / "h", "--host", everywhere, "--port", "0")
     message = assert_one_line_error(refused, 2, "ValidationException")
     assert "--tls-cert" in message and "--allow-insecure-bind" in message
     half = kmskit("serve", "--home", tmp_path / "h", "--tls-cert", "c.pem", "--port", "0")
