@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -65,8 +66,9 @@ def create_access_key(home: Path, principal: str = PRINCIPAL) -> AccessKey:
 class KmsServer:
     """A running ``kmskit serve --home HOME --port 0``."""
 
-    def __init__(self, home: Path, *extra: str) -> None:
+    def __init__(self, home: Path, *extra: str, ca: Path | None = None) -> None:
         self.home = home
+        self.ca = ca  # the CA bundle of a TLS server
         self.process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "kmskit"),
@@ -96,7 +98,8 @@ class KmsServer:
         while True:
             try:
                 health = f"{self.url}/health"  # http://127.0.0.1:PORT, printed by the server
-                with urllib.request.urlopen(health, timeout=5) as reply:  # noqa: S310
+                context = ssl.create_default_context(cafile=self.ca) if self.ca else None
+                with urllib.request.urlopen(health, timeout=5, context=context) as reply:  # noqa: S310
                     if json.load(reply) == {"Status": "OK"}:
                         return
             except OSError:
@@ -113,6 +116,7 @@ class KmsServer:
             aws_access_key_id=key.access_key_id,
             aws_secret_access_key=key.secret,
             config=botocore.config.Config(retries={"max_attempts": 1}),
+            verify=str(self.ca) if self.ca else None,
         )
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
