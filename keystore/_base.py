@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from kmskit.keystore import _keys, _maintenance
+from kmskit.keystore import _db, _keys, _maintenance
 from kmskit.keystore._aead import gcm_decrypt, gcm_encrypt
 from kmskit.keystore._keys import KeyRow, is_symmetric_encryption
 from kmskit.keystore._operation import Operation, run
@@ -104,6 +104,14 @@ class KeystoreBase:
             yield self
         finally:
             self.config, self._principal = saved
+
+    def group_commit(self) -> AbstractContextManager[None]:
+        """Run the operations in the block in one transaction, made durable by one fsync
+        when the block ends (a server answering many clients at once). Each operation still
+        succeeds or fails alone and is audited as usual, but none is durable, and none may
+        be acknowledged, before the block has ended without raising. Raises
+        :class:`KeystoreError` if the final commit fails: then none of them happened."""
+        return _db.group_commit(self._connection())
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

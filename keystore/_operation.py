@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from kmskit.keystore._db import begin_immediate, commit, transaction
+from kmskit.keystore._db import begin_immediate, commit, rollback, transaction
 from kmskit.keystore._time import Clock, now, to_ms
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.audit import append_record, format_time
@@ -41,11 +41,13 @@ class Operation:
         self.principal: str | None = None  # who called (the server's SigV4 principal)
         # plaintext to wipe if the operation fails after making it (for example on commit)
         self.secrets: list[bytearray] = []
+        self.begun = False  # whether this operation's write transaction (or savepoint) began
 
     @property
     def db(self) -> sqlite3.Connection:
-        if not self._conn.in_transaction:
+        if not self.begun:
             begin_immediate(self._conn)
+            self.begun = True
         return self._conn
 
 
@@ -66,6 +68,7 @@ def run(
     try:
         yield op
         record(op.db, op, name, SUCCESS, None)
+        op.begun = False  # commit ends it either way: it rolls back itself on failure
         commit(conn)
     except Exception as exc:
         _abort(conn, op)
@@ -87,8 +90,9 @@ def run(
 def _abort(conn: sqlite3.Connection, op: Operation) -> None:
     for secret in op.secrets:
         wipe(secret)
-    if conn.in_transaction:
-        conn.rollback()
+    if op.begun:
+        op.begun = False
+        rollback(conn)
 
 
 def record(

@@ -6,8 +6,9 @@ keystore's thread, HTTP out. uvicorn parses HTTP; nothing here does.
 - the keystore is opened at start-up (lifespan) and closed at shutdown, after uvicorn has
   finished the requests in flight (its SIGTERM handling).
 
-Keystore work runs on one dedicated thread that owns the SQLite connection, so the event loop
-never blocks on it and concurrent requests queue for the keystore instead of failing.
+Keystore work runs on one dedicated thread that owns the SQLite connection and answers
+requests in group commits (:mod:`server.worker`), so the event loop never blocks on it and
+concurrent requests queue for the keystore instead of failing.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from kmskit.server.dispatch import handle
 from kmskit.server.errors import UnknownOperationException, error_response
 from kmskit.server.sigv4 import SignedRequest
+from kmskit.server.worker import KeystoreWorker
 
 if TYPE_CHECKING:
     from kmskit.keystore import Keystore
@@ -49,27 +49,19 @@ class KmsApp:
 
     def __init__(self, open_store: Callable[[], Keystore]) -> None:
         self._open_store = open_store
-        self._executor: ThreadPoolExecutor | None = None
-        self._store: Keystore | None = None
+        self._worker: KeystoreWorker | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keystore")
-        self._store = await self._on_keystore_thread(self._open_store)
+        worker = KeystoreWorker(self._open_store)
+        await asyncio.get_running_loop().run_in_executor(None, worker.start)
+        self._worker = worker
 
     async def shutdown(self) -> None:
-        store, self._store = self._store, None
-        if store is not None:
-            await self._on_keystore_thread(store.close)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-
-    async def _on_keystore_thread(self, call: Callable[[], Any]) -> Any:
-        if self._executor is None:
-            raise RuntimeError("the server is not started")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await asyncio.get_running_loop().run_in_executor(None, worker.stop)
 
     # -- ASGI ------------------------------------------------------------------------------
 
@@ -98,7 +90,7 @@ class KmsApp:
         method = scope["method"]
         path = scope["path"]
         if path == "/health" and method in ("GET", "HEAD"):
-            ok = self._store is not None
+            ok = self._worker is not None
             body = json.dumps({"Status": "OK" if ok else "Starting"}).encode()
             await _reply(send, 200 if ok else 503, body, b"application/json")
             return
@@ -121,11 +113,11 @@ class KmsApp:
             body=body,
             scheme=scope.get("scheme", "http"),
         )
-        store = self._store
-        if store is None:
+        worker = self._worker
+        if worker is None:
             status, reply = error_response(RuntimeError("not started"))
         else:
-            status, reply = await self._on_keystore_thread(lambda: handle(store, request))
+            status, reply = await worker.answer(request)
         await _reply(send, status, reply, _CONTENT_TYPE)
 
 

@@ -136,7 +136,9 @@ def verify(request: SignedRequest, lookup: SecretLookup, now: datetime) -> Calle
         raise UnrecognizedClientException("The security token included in the request is invalid.")
     principal, secret = found
     try:
-        expected = _signature(request, signed_names, scope["key"], secret, scope["region"])
+        expected = _signature(
+            request, signed_names, scope["key"], secret, scope["region"], body_hash
+        )
     finally:
         secret[:] = bytes(len(secret))
     if not hmac.compare_digest(expected.encode("ascii"), fields["Signature"].encode("ascii")):
@@ -153,6 +155,7 @@ def _signature(
     access_key_id: str,
     secret: bytearray,
     region: str,
+    body_hash: str,
 ) -> str:
     """The signature botocore computes for the rebuilt request."""
     headers = {}
@@ -168,6 +171,20 @@ def _signature(
     if "x-amz-content-sha256" in headers:
         # botocore takes the declared hash as it is; it was checked against the body above.
         rebuilt.headers["X-Amz-Content-SHA256"] = headers["x-amz-content-sha256"]
-    signer = SigV4Auth(Credentials(access_key_id, secret.decode("ascii")), SERVICE, region)
+    signer = _Signer(
+        Credentials(access_key_id, secret.decode("ascii")), SERVICE, region, body_hash
+    )
     canonical = signer.canonical_request(rebuilt)
     return str(signer.signature(signer.string_to_sign(rebuilt, canonical), rebuilt))
+
+
+class _Signer(SigV4Auth):  # type: ignore[misc]  # botocore is untyped
+    """botocore's SigV4 signer, given the body's SHA-256 we already computed: its own
+    ``payload()`` would serialise the whole request again to hash the same bytes."""
+
+    def __init__(self, credentials: Credentials, service: str, region: str, body_hash: str):
+        super().__init__(credentials, service, region)
+        self._body_hash = body_hash
+
+    def payload(self, request: AWSRequest) -> str:
+        return self._body_hash
