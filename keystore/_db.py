@@ -29,8 +29,8 @@ __all__ = [
     "connect",
     "group_commit",
     "read_meta",
-    "rollback",
     "read_transaction",
+    "rollback",
     "transaction",
     "write_meta",
 ]
