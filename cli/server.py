@@ -26,6 +26,12 @@ class ServerExtraMissing(KmskitError):
     code = "ServerExtraMissing"
 
 
+class ListenError(KmskitError):
+    """The address cannot be listened on (in use, not ours, no permission)."""
+
+    code = "ListenError"
+
+
 def _require_server_extra() -> None:
     try:
         import botocore  # noqa: F401
@@ -85,7 +91,10 @@ def serve(
     def open_store() -> Keystore:
         return open_keystore(where, passphrase=passphrase, create=False)
 
-    sock = bind(options)
+    try:
+        sock = bind(options)
+    except OSError as exc:
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(

@@ -198,3 +198,9 @@ def test_non_loopback_needs_tls_or_an_explicit_flag(tmp_path: Path) -> None:
     assert "--tls-cert" in message and "--allow-insecure-bind" in message
     half = kmskit("serve", "--home", tmp_path / "h", "--tls-cert", "c.pem", "--port", "0")
     assert_one_line_error(half, 2, "ValidationException")
+
+
+def test_a_port_in_use_is_one_line(server: KmsServer, tmp_path: Path) -> None:
+    port = str(urlsplit(server.url).port)
+    taken = kmskit("serve", "--home", tmp_path / "h", "--port", port)
+    assert "cannot listen on 127.0.0.1:" in assert_one_line_error(taken, 2, "ListenError")
