@@ -1,10 +1,12 @@
 """kmskit serve against moto's server: Encrypt and GenerateDataKey at 1, 8 and 32 concurrent
 connections, both servers started here on 127.0.0.1 in the same run.
 
-The load comes from ``ab`` (Debian's apache2-utils) replaying one SigV4-signed request with
-keep-alive, so the client is C and not the bottleneck; a signed request stays valid for 15
-minutes, as in AWS. Without ``ab`` the same requests are replayed by Python processes with
-``http.client`` (one per connection), which tops out lower. Every kmskit request is a full
+The load comes from ``wrk`` (HTTP/1.1 keep-alive, as SDKs use), else ``ab`` (Debian's
+apache2-utils; HTTP/1.0, a new connection per request), replaying one SigV4-signed request,
+so the client is C and not the bottleneck; a signed request stays valid for 15 minutes, as
+in AWS. Without either, the same requests are replayed by Python processes with
+``http.client`` (one per connection, keep-alive), which tops out lower. Install one with
+``apt-get install wrk`` (or apache2-utils). Every kmskit request is a full
 operation: authenticated, committed with its audit record (synchronous=FULL) before the
 answer. Prints requests/s, p50 and p99 latency, the server's peak RSS, and the ratio to moto.
 """
@@ -134,6 +136,43 @@ def start_moto() -> Target:
 # -- load ---------------------------------------------------------------------------------
 
 
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = io.open(os.getenv("BENCH_BODY"), "rb"):read("*a")
+{headers}
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %f %f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def run_wrk(headers: dict[str, str], body: bytes, url: str, connections: int) -> dict[str, float]:
+    lines = "\n".join(
+        f'wrk.headers["{name}"] = "{value}"'
+        for name, value in headers.items()
+        if name.lower() != "content-length"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        script, body_file = Path(tmp) / "load.lua", Path(tmp) / "body.json"
+        script.write_text(_WRK_SCRIPT.format(headers=lines))
+        body_file.write_bytes(body)
+        out = subprocess.run(
+            ["wrk", "-t", str(min(connections, 2)), "-c", str(connections),
+             "-d", f"{SECONDS:g}s", "-s", str(script), url + "/"],
+            capture_output=True, text=True, check=False,
+            env={**os.environ, "BENCH_BODY": str(body_file)},
+        ).stdout
+    match = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)", out)
+    if match is None:
+        raise SystemExit(f"wrk gave no result:\n{out}")
+    requests, errors, micros = int(match[1]), int(match[2]), int(match[3])
+    return {"rps": requests / (micros / 1e6), "p50": float(match[4]), "p99": float(match[5]),
+            "errors": errors}
+
+
 def run_ab(headers: dict[str, str], body: bytes, url: str, connections: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
         f.write(body)
@@ -192,9 +231,13 @@ def run_processes(
 
 
 def main() -> int:
-    load = run_ab if shutil.which("ab") else run_processes
-    print(f"load generator: {'ab (apache2-utils)' if load is run_ab else 'Python processes'};"
-          f" {SECONDS:g} s per cell")
+    if shutil.which("wrk"):
+        load, name = run_wrk, "wrk (HTTP/1.1 keep-alive)"
+    elif shutil.which("ab"):
+        load, name = run_ab, "ab (HTTP/1.0, a connection per request)"
+    else:
+        load, name = run_processes, "Python processes (keep-alive)"
+    print(f"load generator: {name}; {SECONDS:g} s per cell")
     results: dict[tuple[str, str, int], dict[str, float]] = {}
     rss: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
