@@ -27,7 +27,7 @@ from kmskit.keystore._time import Clock, now
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.audit import AuditLog
 from kmskit.keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header, parse_blob
-from kmskit.keystore.home import HomeConfig
+from kmskit.keystore.home import DB_NAME, HomeConfig
 from kmskit.keystore.sealing import MasterKey
 from kmskit.offline.errors import (
     IncorrectKeyException,
@@ -105,13 +105,21 @@ class KeystoreBase:
         finally:
             self.config, self._principal = saved
 
-    def group_commit(self) -> AbstractContextManager[None]:
+    def group_commit(self, *, defer_sync: bool = False) -> AbstractContextManager[None]:
         """Run the operations in the block in one transaction, made durable by one fsync
         when the block ends (a server answering many clients at once). Each operation still
         succeeds or fails alone and is audited as usual, but none is durable, and none may
         be acknowledged, before the block has ended without raising. Raises
-        :class:`KeystoreError` if the final commit fails: then none of them happened."""
-        return _db.group_commit(self._connection())
+        :class:`KeystoreError` if the final commit fails: then none of them happened.
+
+        With ``defer_sync`` the block ends without waiting for the disk; the operations are
+        durable, and may be acknowledged, only once :meth:`sync_to_disk` has returned after
+        it (which may run on another thread while the next group runs here)."""
+        return _db.group_commit(self._connection(), defer_sync=defer_sync)
+
+    def sync_to_disk(self) -> None:
+        """Make every committed operation durable (fsync); safe on any thread."""
+        _db.sync_to_disk(self.home / DB_NAME)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

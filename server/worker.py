@@ -2,11 +2,13 @@
 requests in groups.
 
 Requests queue up while the thread works. Each turn takes every request waiting (up to
-:data:`MAX_GROUP`), runs them one after another in one group commit (one transaction, one
-fsync: :meth:`Keystore.group_commit`), and only then hands the answers back. Under load the
-fsync is shared by the whole group instead of paid per request; a lone request is answered
-as fast as before. No answer leaves before its operation and audit record are durable, and if
-the group's commit fails every request in it gets ``KMSInternalException``.
+:data:`MAX_GROUP`) and runs them one after another in one group commit (one transaction:
+:meth:`Keystore.group_commit`). The commit does not wait for the disk; a second thread
+fsyncs the log (:meth:`Keystore.sync_to_disk`, once for every group committed since its last
+fsync) and only then hands the answers back. So the fsync is shared by whole groups, and the
+next group runs while the previous one reaches the disk. No answer leaves before its
+operation and audit record are committed and on stable storage; if a group's commit or its
+fsync fails, every request in it gets ``KMSInternalException``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ class KeystoreWorker:
         self._started = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="keystore", daemon=True)
+        # committed groups waiting for their fsync; None ends the sync thread
+        self._unsynced: queue.Queue[tuple[list[_Job], list[tuple[int, bytes]]] | None] = (
+            queue.Queue()
+        )
+        self._sync_thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Open the keystore on the thread; re-raise what opening raised."""
@@ -79,6 +86,10 @@ class KeystoreWorker:
             self._started.set()
             return
         self._started.set()
+        self._sync_thread = threading.Thread(
+            target=self._sync, args=(store,), name="keystore-sync", daemon=True
+        )
+        self._sync_thread.start()
         try:
             while True:
                 first = self._jobs.get()
@@ -99,16 +110,50 @@ class KeystoreWorker:
                 if stopping:
                     return
         finally:
+            self._unsynced.put(None)
+            self._sync_thread.join()  # every committed group is answered first
             store.close()
 
     def _answer_group(self, store: Keystore, group: list[_Job]) -> None:
         try:
-            with store.group_commit():
+            with store.group_commit(defer_sync=True):
                 answers = [handle(store, job.request) for job in group]
         except Exception as exc:  # the commit failed: nothing in the group happened
-            answers = [error_response(exc)] * len(group)
-        for job, answer in zip(group, answers, strict=True):
-            job.loop.call_soon_threadsafe(_settle, job.future, answer)
+            _settle_all(group, [error_response(exc)] * len(group))
+            return
+        self._unsynced.put((group, answers))
+
+    def _sync(self, store: Keystore) -> None:
+        """fsync once for every group committed since the last fsync, then answer them.
+        Uses only ``store.sync_to_disk``, which touches no connection."""
+        while True:
+            first = self._unsynced.get()
+            if first is None:
+                return
+            batch = [first]
+            stopping = False
+            while True:
+                try:
+                    more = self._unsynced.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            try:
+                store.sync_to_disk()
+            except Exception as exc:  # committed, but not known to be on disk: not acked
+                batch = [(group, [error_response(exc)] * len(group)) for group, _ in batch]
+            for group, answers in batch:
+                _settle_all(group, answers)
+            if stopping:
+                return
+
+
+def _settle_all(group: list[_Job], answers: list[tuple[int, bytes]]) -> None:
+    for job, answer in zip(group, answers, strict=True):
+        job.loop.call_soon_threadsafe(_settle, job.future, answer)
 
 
 def _settle(future: asyncio.Future[Any], answer: tuple[int, bytes]) -> None:

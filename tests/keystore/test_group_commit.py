@@ -58,6 +58,17 @@ def test_a_group_that_does_not_commit_leaves_nothing(ks: Keystore) -> None:
     assert ks.list_keys().keys == ()
 
 
+def test_deferred_sync_commits_then_syncs(ks: Keystore, home: Path) -> None:
+    with ks.group_commit(defer_sync=True):
+        key = ks.create_key()
+    # Committed (another connection sees it); then made durable by the caller.
+    assert _committed_keys(home) == 1
+    ks.sync_to_disk()
+    assert ks.describe_key(key.key_id).key_id == key.key_id
+    # The connection is back to synchronous=FULL for everything else.
+    assert ks._connection().execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
 def test_groups_do_not_nest(ks: Keystore) -> None:
     with pytest.raises(KeystoreError), ks.group_commit(), ks.group_commit():
         pass
