@@ -6,9 +6,12 @@ apache2-utils; HTTP/1.0, a new connection per request), replaying one SigV4-sign
 so the client is C and not the bottleneck; a signed request stays valid for 15 minutes, as
 in AWS. Without either, the same requests are replayed by Python processes with
 ``http.client`` (one per connection, keep-alive), which tops out lower. Install one with
-``apt-get install wrk`` (or apache2-utils). Every kmskit request is a full
-operation: authenticated, committed with its audit record (synchronous=FULL) before the
-answer. Prints requests/s, p50 and p99 latency, the server's peak RSS, and the ratio to moto.
+``apt-get install wrk`` (or apache2-utils). ``BENCH_SERVER_LOAD=wrk|ab|python`` forces a
+generator, ``BENCH_SERVER_SECONDS`` sets the time per cell (default 5).
+
+Every kmskit request is a full operation: authenticated, committed with its audit record
+and fsynced before the answer (group commit, docs/server.md). Prints requests/s, p50 and
+p99 latency, the server's peak RSS, and the ratio to moto.
 """
 
 from __future__ import annotations
@@ -231,9 +234,12 @@ def run_processes(
 
 
 def main() -> int:
-    if shutil.which("wrk"):
+    forced = os.environ.get("BENCH_SERVER_LOAD")  # wrk, ab or python
+    if forced not in (None, "wrk", "ab", "python"):
+        raise SystemExit("BENCH_SERVER_LOAD must be wrk, ab or python")
+    if forced == "wrk" or (forced is None and shutil.which("wrk")):
         load, name = run_wrk, "wrk (HTTP/1.1 keep-alive)"
-    elif shutil.which("ab"):
+    elif forced == "ab" or (forced is None and shutil.which("ab")):
         load, name = run_ab, "ab (HTTP/1.0, a connection per request)"
     else:
         load, name = run_processes, "Python processes (keep-alive)"
