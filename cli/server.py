@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kmskit.cli.keystore_admin import ENV_PASSPHRASE, HOME_OPTION, open_home
-from kmskit.offline.errors import KmskitError
+from kmskit.offline.errors import KmskitError, PassphraseRequiredError
 
 if TYPE_CHECKING:
     from kmskit.keystore import Keystore
@@ -84,9 +84,14 @@ def serve(
     options = ServeOptions(host, port, tls_cert, tls_key, allow_insecure_bind)
     # Open once here so that a wrong home or passphrase is one line now, not a log line
     # from the server thread; the server then opens its own on the keystore's thread.
+    passphrase = os.environ.get(ENV_PASSPHRASE) or None
     with open_home(home) as ks:
         where = ks.home
-    passphrase = os.environ.get(ENV_PASSPHRASE) or None
+        if ks.config.sealing == "passphrase" and passphrase is None:
+            # A passphrase typed at open_home's prompt cannot reach the server's own open.
+            raise PassphraseRequiredError(
+                f"kmskit serve opens the passphrase home {where} with {ENV_PASSPHRASE}"
+            )
 
     def open_store() -> Keystore:
         return open_keystore(where, passphrase=passphrase, create=False)

@@ -204,3 +204,10 @@ def test_a_port_in_use_is_one_line(server: KmsServer, tmp_path: Path) -> None:
     port = str(urlsplit(server.url).port)
     taken = kmskit("serve", "--home", tmp_path / "h", "--port", port)
     assert "cannot listen on 127.0.0.1:" in assert_one_line_error(taken, 2, "ListenError")
+
+
+def test_a_passphrase_home_needs_the_variable(tmp_path: Path) -> None:
+    home = tmp_path / "sealed"
+    kmskit("init", "--home", home, env={"KMSKIT_PASSPHRASE": "correct horse"})
+    refused = kmskit("serve", "--home", home, "--port", "0", env={"KMSKIT_PASSPHRASE": None})
+    assert "KMSKIT_PASSPHRASE" in assert_one_line_error(refused, 2, "PassphraseRequiredError")
