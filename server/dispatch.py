@@ -10,6 +10,7 @@ thread.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kmskit.keystore.api import refuse_unsupported, response, wipe_result
 from kmskit.keystore.api_json import SerializationException, request_from_json
 from kmskit.keystore.api_table import operation_named
+from kmskit.offline.errors import KmskitError
 from kmskit.server.errors import UnknownOperationException, error_response
 from kmskit.server.sigv4 import SignedRequest, verify
 from kmskit.server.wire import to_wire
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["TARGET_PREFIX", "handle"]
 
 TARGET_PREFIX = "TrentService."
+_log = logging.getLogger("kmskit.server")
 Clock = Callable[[], datetime]
 
 
@@ -40,8 +43,15 @@ def handle(
     """The HTTP status and JSON body answering ``request``."""
     try:
         return 200, _answer(ks, request, clock())
-    except Exception as exc:  # every failure becomes AWS's error shape, never a traceback
+    except KmskitError as exc:  # a KMS error, or the keystore failing: the client is told
         return error_response(exc)
+    except Exception as exc:  # a bug: the client gets KMSInternalException, the log the rest
+        _log.error("internal error answering %s", _target(request), exc_info=True)
+        return error_response(exc)
+
+
+def _target(request: SignedRequest) -> str:
+    return request.headers.get("x-amz-target", "?")
 
 
 def _answer(ks: Keystore, request: SignedRequest, now: datetime) -> bytes:
