@@ -84,6 +84,19 @@ def _authorization_fields(header: str) -> dict[str, str]:
     return fields
 
 
+_AMZ_DATE_FORM = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+
+
+def _parse_amz_date(text: str) -> datetime:
+    """``YYYYMMDDTHHMMSSZ`` (ISO 8601 basic, UTC); ValueError otherwise. (strptime is
+    several times slower, on every request.)"""
+    match = _AMZ_DATE_FORM.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
 def verify(request: SignedRequest, lookup: SecretLookup, now: datetime) -> Caller:
     """The caller of a correctly signed request.
 
@@ -103,7 +116,7 @@ def verify(request: SignedRequest, lookup: SecretLookup, now: datetime) -> Calle
         )
     amz_date = request.headers.get("x-amz-date", "")
     try:
-        signed_at = datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=UTC)
+        signed_at = _parse_amz_date(amz_date)
     except ValueError:
         raise IncompleteSignatureException(
             "the request must carry an X-Amz-Date header (YYYYMMDDTHHMMSSZ)"
