@@ -133,12 +133,22 @@ def test_esdk_and_kmskit_keyring_through_the_server(
     provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(
         key_ids=[arn], botocore_session=botocore.session.Session()
     )
-    made_by_esdk, _ = ESDK.encrypt(source=DATA, key_provider=provider, encryption_context=CONTEXT)
+    # The ESDK encrypts a file through the server, streaming, and decrypts it again.
+    (tmp_path / "plain.bin").write_bytes(DATA)
+    with (
+        open(tmp_path / "plain.bin", "rb") as source,
+        open(tmp_path / "esdk.msg", "wb") as sink,
+        ESDK.stream(
+            mode="e", source=source, key_provider=provider, encryption_context=CONTEXT
+        ) as encryptor,
+    ):
+        for chunk in encryptor:
+            sink.write(chunk)
+    made_by_esdk = (tmp_path / "esdk.msg").read_bytes()
     plain, header = ESDK.decrypt(source=made_by_esdk, key_provider=provider)
     assert plain == DATA and header.encryption_context["purpose"] == CONTEXT["purpose"]
 
     # kmskit's aws-kms keyring, pointed at the server, opens the ESDK's file ...
-    (tmp_path / "esdk.msg").write_bytes(made_by_esdk)
     spec = f"provider=aws-kms,key={arn},endpoint-url={server.url}"
     ok(
         kmskit(
@@ -147,7 +157,6 @@ def test_esdk_and_kmskit_keyring_through_the_server(
     )
     assert (tmp_path / "esdk.out").read_bytes() == DATA
     # ... and the ESDK opens kmskit's.
-    (tmp_path / "plain.bin").write_bytes(DATA)
     ok(
         kmskit(
             "encrypt",
