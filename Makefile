@@ -7,9 +7,9 @@ DEMO_STAMP := $(VENV)/.installed
 # The layer folders install as kmskit.<layer> (pyproject.toml). A strict editable install links
 # each file into build/__editable__*, which mypy can read; a file added or removed later needs
 # a reinstall, so the folders themselves (their mtime changes then) are prerequisites.
-PACKAGE_DIRS := facade offline keystore envelope envelope/keyrings cli vectors vectors/oracles
+PACKAGE_DIRS := facade offline keystore envelope envelope/keyrings cli server vectors vectors/oracles
 EDITABLE := --config-settings editable_mode=strict
-LINT_PATHS := facade offline keystore envelope cli vectors tests bench
+LINT_PATHS := facade offline keystore envelope cli server vectors tests bench
 
 .PHONY: demo test lint bench clean
 
@@ -18,7 +18,7 @@ $(VENV)/bin/python:
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(DEMO_STAMP): pyproject.toml $(PACKAGE_DIRS) | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[fast]' $(EDITABLE)
+	$(PY) -m pip install --quiet -e '.[fast,server]' $(EDITABLE)
 	touch $@
 
 $(STAMP): pyproject.toml $(PACKAGE_DIRS) | $(VENV)/bin/python

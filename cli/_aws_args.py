@@ -29,54 +29,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import click
 
 from kmskit.cli._aws_shorthand import ShorthandError, parse_shorthand
 from kmskit.cli._files import load_paramfile
+from kmskit.keystore.api import AwsParam, kebab
 
-Kind = Literal[
-    "string", "integer", "boolean", "blob", "timestamp", "map", "structure", "list", "structures"
-]
-Support = Literal["yes", "ignored", "unsupported"]
-
-
-def kebab(member: str) -> str:
-    """``EncryptionContext`` → ``encryption-context``, as botocore's ``xform_name`` does."""
-    words = re.sub(
-        r"([a-z0-9])([A-Z])", r"\1-\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", member)
-    )
-    return words.lower()
-
-
-@dataclass(frozen=True)
-class AwsParam:
-    """One operation parameter: its API member name, how it is typed, and its help.
-
-    ``support`` says what a local keystore does with it: ``ignored`` parameters are
-    accepted and dropped (grant tokens only ever add permissions), ``unsupported`` ones
-    are refused when given, so a request never silently means less than it says.
-    """
-
-    member: str
-    kind: Kind
-    help: str
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    fields: tuple[str, ...] = ()  # a "structures" element's members, all required
-    flag: str = ""  # default: --kebab-case of member
-    off_flag: str = ""  # booleans: default --no-<flag>
-    support: Support = "yes"
-
-    @property
-    def cli_flag(self) -> str:
-        return self.flag or f"--{kebab(self.member)}"
-
-    @property
-    def cli_off_flag(self) -> str:
-        return self.off_flag or f"--no-{self.cli_flag[2:]}"
-
+__all__ = ["AwsCommand", "AwsParam", "GlobalOptions", "kebab", "parse_request"]
 
 @dataclass(frozen=True)
 class GlobalOptions:
@@ -85,6 +46,7 @@ class GlobalOptions:
     output: str = "json"
     query: Any = None  # a compiled JMESPath expression, or None
     home: str | None = None
+    region: str | None = None  # --region: the region ARNs name
     paginate: bool = True
     page_size: int | None = None
     max_items: int | None = None
@@ -132,7 +94,12 @@ _GLOBALS = (
         paging=True,
     ),
     _Global("--no-paginate", False, "One call only; show NextMarker and Truncated.", "no_paginate"),
-    _Global("--region", True, "Accepted and ignored (ARNs use the home's region)."),
+    _Global(
+        "--region",
+        True,
+        "Region in ARNs (default $AWS_REGION, else the home's region).",
+        "region",
+    ),
     _Global("--profile", True, "Accepted and ignored."),
     _Global("--endpoint-url", True, "Accepted and ignored."),
     _Global("--color", True, "Accepted and ignored."),
@@ -381,11 +348,13 @@ def _global_options(
         for d in ("page_size", "max_items")
     }
     home = chosen.get("home")
+    region = chosen.get("region")
     token = chosen.get("starting_token")
     return GlobalOptions(
         output=output,
         query=query,
         home=None if home is None else str(home),
+        region=None if region is None else str(region),
         paginate=paginate,
         page_size=numbers["page_size"],
         max_items=numbers["max_items"],

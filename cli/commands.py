@@ -34,6 +34,11 @@ class LazyCommand:
 
 
 COMMANDS: dict[str, LazyCommand] = {
+    "access-key": LazyCommand(
+        "kmskit.cli.server",
+        "access_key",
+        "Issue, list and delete the access keys kmskit serve accepts.",
+    ),
     "audit": LazyCommand(
         "kmskit.cli.keystore_admin",
         "audit",
@@ -76,6 +81,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "kmskit.cli.envelope",
         "rewrap_command",
         "Give the message IN new wrapping keys without re-encrypting it (unsigned suites).",
+    ),
+    "serve": LazyCommand(
+        "kmskit.cli.server",
+        "serve",
+        "Serve the AWS KMS API (JSON 1.1, SigV4) on the local keystore.",
     ),
     "vectors": LazyCommand(
         "kmskit.cli.vectors",

@@ -83,7 +83,8 @@ def demo(ctx: click.Context, keep: bool) -> None:
 
     Creates KMS keys in a local keystore, encrypts and decrypts a file with envelope
     encryption, generates a data key, signs with an SM2 key and verifies offline with its
-    downloaded public key, and checks the audit log.
+    downloaded public key, calls kmskit serve through botocore (with the server extra), and
+    checks the audit log.
     """
     root = ctx.find_root().command
     assert isinstance(root, click.Group)
@@ -144,9 +145,68 @@ def demo(ctx: click.Context, keep: bool) -> None:
                    " --message forged.txt --signature message.sig",
              expect_failure="the message was altered")
 
-        _step("5. The audit log: every operation, hash-chained, no secrets")
+        if _server_extra_installed():
+            _step("5. kmskit serve: the same keystore behind the AWS KMS API (SigV4)")
+            _serve_step(root)
+
+        _step("6. The audit log: every operation, hash-chained, no secrets")
         _run(root, "audit verify")
         click.secho("\n# demo finished: every step passed", fg="green")
+
+
+def _server_extra_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("uvicorn", "botocore"))
+
+
+def _serve_step(root: click.Group) -> None:
+    """Start ``kmskit serve`` on a free loopback port, make one real SigV4 call with
+    botocore (what boto3 and the aws CLI use), and stop it with SIGTERM."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    import botocore.session
+
+    created = json.loads(
+        _run(root, "access-key create --principal arn:aws:iam::111122223333:user/demo")
+    )
+    click.secho("$ kmskit serve --port 0 &", fg="cyan")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kmskit", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        click.echo(line, nl=False)
+        if "listening on " not in line:
+            raise click.ClickException("kmskit serve did not start; the demo found a bug")
+        url = line.split("listening on ", 1)[1].split()[0]
+        click.secho(
+            f"# boto3.client('kms', endpoint_url='{url}', region_name='eu-west-1', ...)"
+            ".describe_key(KeyId='alias/demo')",
+            fg="cyan",
+        )
+        client = botocore.session.get_session().create_client(
+            "kms",
+            endpoint_url=url,
+            region_name="eu-west-1",
+            aws_access_key_id=created["AccessKeyId"],
+            aws_secret_access_key=created["SecretAccessKey"],
+        )
+        arn = client.describe_key(KeyId="alias/demo")["KeyMetadata"]["Arn"]
+        click.echo(f"KeyMetadata.Arn = {arn}")
+        click.secho("   the ARN names the client's region, eu-west-1", fg="green")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=30)
+        if server.stdout is not None:
+            server.stdout.close()
+    click.secho(f"$ kill -TERM %1   # graceful stop, exit {code}", fg="cyan")
 
 
 def _b64decode(text: str) -> bytes:

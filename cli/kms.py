@@ -10,470 +10,33 @@ Parameters a local keystore cannot honour (key policies, custom key stores, Nitr
 recipients, dry runs) are refused with ``UnsupportedOperationException`` rather than
 dropped; grant tokens, which only ever add permissions, are accepted and ignored.
 
-This module holds the key-management and symmetric operations, the group and the runner;
-the asymmetric and HMAC operations are in :mod:`cli._kms_asymmetric`, the import and
-rotation ones in :mod:`cli._kms_material`. docs/cli.md lists every deviation from
-``aws kms``.
+The operations themselves (parameters, the keystore call) are the keystore's operation
+table (:mod:`keystore.api_table`), which ``kmskit serve`` drives too; this module builds the
+commands from it and runs them. docs/cli.md lists every deviation from ``aws kms``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from kmskit.cli import _kms_asymmetric, _kms_material
-from kmskit.cli._aws_args import AwsCommand, AwsParam, GlobalOptions
+from kmskit.cli._aws_args import AwsCommand, GlobalOptions
 from kmskit.cli._files import check_output_path, write_output
-from kmskit.cli._kms_operation import (
-    CONTEXT,
-    DRY_RUN,
-    GRANT_TOKENS,
-    ID_HELP,
-    LIMIT,
-    MARKER,
-    RECIPIENT,
-    Operation,
-    Result,
-    key_id,
-    kwargs,
-    page,
-)
+from kmskit.cli._kms_errors import KmsCallFailed
 from kmskit.cli.keystore_admin import HOME_OPTION, open_home
-from kmskit.offline.specs import EncryptionAlgorithm
+from kmskit.keystore.api import Operation, Result, refuse_unsupported, response, wipe_result
+from kmskit.keystore.api_table import OPERATIONS
+from kmskit.offline.errors import KmskitError
 
 if TYPE_CHECKING:
     from kmskit.keystore import Keystore
 
-__all__ = ["OPERATIONS", "Operation", "kms"]
-
-_ALGORITHMS = tuple(a.value for a in EncryptionAlgorithm)
-_ALGORITHM_HELP = (
-    "SYMMETRIC_DEFAULT (default), or RSAES_OAEP_SHA_1/256 or SM2PKE with an asymmetric"
-    " ENCRYPT_DECRYPT key."
-)
-_TAGS = AwsParam(
-    "Tags",
-    "structures",
-    "Tags: TagKey=k,TagValue=v [TagKey=k2,TagValue=v2 ...] or a JSON list.",
-    fields=("TagKey", "TagValue"),
-)
-_DATA_KEY_SPEC = AwsParam(
-    "KeySpec",
-    "string",
-    "Data key length (or give --number-of-bytes).",
-    choices=("AES_256", "AES_128"),
-)
-_DATA_KEY_BYTES = AwsParam("NumberOfBytes", "integer", "Data key length in bytes, 1-1024.")
-
-# Values of refused parameters that ask for nothing beyond what the keystore does anyway.
-_HARMLESS: dict[str, object] = {
-    "MultiRegion": False,
-    "DryRun": False,
-    "ResourceOwners": ["SELF"],
-    "IncludeKeyMaterial": "ROTATIONS_ONLY",
-}
-
-
-def _tag_map(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str] | None:
-    if tags is None:
-        return None
-    from kmskit.offline.errors import TagException
-
-    out: dict[str, str] = {}
-    for tag in tags:
-        if tag["TagKey"] in out:
-            raise TagException(f"tag key {tag['TagKey']!r} appears twice in the request")
-        out[tag["TagKey"]] = tag["TagValue"]
-    return out
-
-
-# -- the calls --------------------------------------------------------------------------
-
-
-def _create_key(ks: Keystore, r: dict[str, Any]) -> Result:
-    if "KeySpec" in r and "CustomerMasterKeySpec" in r:
-        from kmskit.offline.errors import ValidationException
-
-        raise ValidationException("give KeySpec or CustomerMasterKeySpec, not both")
-    spec = r.get("KeySpec", r.get("CustomerMasterKeySpec"))
-    extra = {} if spec is None else {"key_spec": spec}
-    return ks.create_key(
-        **extra,
-        **kwargs(r, KeyUsage="key_usage", Origin="origin", Description="description"),
-        tags=_tag_map(r.get("Tags")),
-    )
-
-
-def _encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
-    return ks.encrypt(
-        r["KeyId"],
-        r["Plaintext"],
-        **kwargs(
-            r, EncryptionContext="encryption_context", EncryptionAlgorithm="encryption_algorithm"
-        ),
-    )
-
-
-def _decrypt(ks: Keystore, r: dict[str, Any]) -> Result:
-    return ks.decrypt(
-        r["CiphertextBlob"],
-        **kwargs(
-            r,
-            EncryptionContext="encryption_context",
-            KeyId="key_id",
-            EncryptionAlgorithm="encryption_algorithm",
-        ),
-    )
-
-
-def _re_encrypt(ks: Keystore, r: dict[str, Any]) -> Result:
-    return ks.re_encrypt(
-        r["CiphertextBlob"],
-        r["DestinationKeyId"],
-        **kwargs(
-            r,
-            SourceEncryptionContext="source_encryption_context",
-            DestinationEncryptionContext="destination_encryption_context",
-            SourceKeyId="source_key_id",
-            SourceEncryptionAlgorithm="source_encryption_algorithm",
-            DestinationEncryptionAlgorithm="destination_encryption_algorithm",
-        ),
-    )
-
-
-def _data_key_kwargs(r: Mapping[str, Any]) -> dict[str, Any]:
-    return kwargs(
-        r,
-        KeySpec="key_spec",
-        NumberOfBytes="number_of_bytes",
-        EncryptionContext="encryption_context",
-    )
-
-
-# Operations that return no body (the AWS CLI prints nothing for them).
-
-
-def _create_alias(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.create_alias(r["AliasName"], r["TargetKeyId"])
-    return None
-
-
-def _update_alias(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.update_alias(r["AliasName"], r["TargetKeyId"])
-    return None
-
-
-def _delete_alias(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.delete_alias(r["AliasName"])
-    return None
-
-
-def _enable_key(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.enable_key(r["KeyId"])
-    return None
-
-
-def _disable_key(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.disable_key(r["KeyId"])
-    return None
-
-
-def _set_deletion_protection(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.set_deletion_protection(r["KeyId"], enabled=r["Enabled"])
-    return None
-
-
-def _tag_resource(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.tag_resource(r["KeyId"], _tag_map(r["Tags"]) or {})
-    return None
-
-
-def _untag_resource(ks: Keystore, r: dict[str, Any]) -> Result:
-    ks.untag_resource(r["KeyId"], r["TagKeys"])
-    return None
-
-
-def _schedule(ks: Keystore, r: dict[str, Any]) -> Result:
-    kw = kwargs(r, PendingWindowInDays="pending_window_in_days")
-    return ks.schedule_key_deletion(r["KeyId"], **kw)
-
-
-# -- the table --------------------------------------------------------------------------
-
-_KEY_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "create-key",
-        "CreateKey",
-        "Create a KMS key and print its metadata (KeyMetadata).",
-        (
-            AwsParam("Policy", "string", "Key policy.", support="unsupported"),
-            AwsParam("Description", "string", "Description, 0-8192 characters."),
-            AwsParam(
-                "KeyUsage",
-                "string",
-                "ENCRYPT_DECRYPT (default), SIGN_VERIFY, GENERATE_VERIFY_MAC or KEY_AGREEMENT,"
-                " as the key spec allows.",
-            ),
-            AwsParam("CustomerMasterKeySpec", "string", "Old name of --key-spec."),
-            AwsParam(
-                "KeySpec",
-                "string",
-                "SYMMETRIC_DEFAULT (default; AES-256-GCM), SM4 (SM4-GCM), or an asymmetric or"
-                " HMAC spec (RSA_2048, ECC_NIST_P256, SM2, HMAC_256, ...). Alibaba names"
-                " (Aliyun_AES_256, Aliyun_SM4, EC_SM2, ...) are accepted.",
-            ),
-            AwsParam(
-                "Origin",
-                "string",
-                "AWS_KMS (default), or EXTERNAL for a key that awaits import.",
-                choices=("AWS_KMS", "EXTERNAL"),
-            ),
-            AwsParam("CustomKeyStoreId", "string", "Custom key store.", support="unsupported"),
-            AwsParam(
-                "BypassPolicyLockoutSafetyCheck", "boolean", "Key policy check.", support="ignored"
-            ),
-            _TAGS,
-            AwsParam("MultiRegion", "boolean", "Multi-Region key.", support="unsupported"),
-            AwsParam("XksKeyId", "string", "External key store key.", support="unsupported"),
-        ),
-        _create_key,
-    ),
-    Operation(
-        "describe-key",
-        "DescribeKey",
-        "Print a key's metadata (ARN, state, spec, usage, dates).",
-        (key_id(), GRANT_TOKENS),
-        lambda ks, r: ks.describe_key(r["KeyId"]),
-    ),
-    Operation(
-        "list-keys",
-        "ListKeys",
-        "List the keys in the keystore (KeyId and KeyArn).",
-        (
-            LIMIT,
-            MARKER,
-            AwsParam(
-                "ResourceOwners", "list", "Whose keys.", choices=("SELF",), support="unsupported"
-            ),
-        ),
-        lambda ks, r: ks.list_keys(**page(r)),
-        list_key="Keys",
-    ),
-    Operation(
-        "create-alias",
-        "CreateAlias",
-        "Create an alias (alias/name) for a key. Prints nothing.",
-        (
-            AwsParam(
-                "AliasName", "string", "alias/ then [a-zA-Z0-9/_-]; not alias/aws/.", required=True
-            ),
-            AwsParam("TargetKeyId", "string", "The key: key ID or key ARN.", required=True),
-        ),
-        _create_alias,
-    ),
-    Operation(
-        "update-alias",
-        "UpdateAlias",
-        "Point an existing alias at another key. Prints nothing.",
-        (
-            AwsParam("AliasName", "string", "The alias (alias/name).", required=True),
-            AwsParam("TargetKeyId", "string", "The new key: key ID or key ARN.", required=True),
-        ),
-        _update_alias,
-    ),
-    Operation(
-        "delete-alias",
-        "DeleteAlias",
-        "Delete an alias (the key is untouched). Prints nothing.",
-        (AwsParam("AliasName", "string", "The alias (alias/name).", required=True),),
-        _delete_alias,
-    ),
-    Operation(
-        "list-aliases",
-        "ListAliases",
-        "List aliases, or only those of one key.",
-        (key_id(f"Only this key's aliases: {ID_HELP}", required=False), LIMIT, MARKER),
-        lambda ks, r: ks.list_aliases(**kwargs(r, KeyId="key_id"), **page(r)),
-        list_key="Aliases",
-    ),
-    Operation(
-        "enable-key",
-        "EnableKey",
-        "Enable a disabled key. Prints nothing.",
-        (key_id(),),
-        _enable_key,
-    ),
-    Operation(
-        "disable-key",
-        "DisableKey",
-        "Disable a key: it stays, but no cryptographic operation may use it. Prints nothing.",
-        (key_id(),),
-        _disable_key,
-    ),
-    Operation(
-        "schedule-key-deletion",
-        "ScheduleKeyDeletion",
-        "Schedule a key's deletion after 7-30 days (default 30); it is unusable meanwhile.",
-        (
-            key_id("The key: key ID or key ARN."),
-            AwsParam(
-                "PendingWindowInDays", "integer", "Waiting period in days, 7-30 (default 30)."
-            ),
-        ),
-        _schedule,
-    ),
-    Operation(
-        "cancel-key-deletion",
-        "CancelKeyDeletion",
-        "Cancel a scheduled deletion; the key becomes Disabled (enable it to use it).",
-        (key_id("The key: key ID or key ARN."),),
-        lambda ks, r: {"KeyId": ks.cancel_key_deletion(r["KeyId"])},
-    ),
-    Operation(
-        "set-deletion-protection",
-        "SetDeletionProtection",
-        "Turn Alibaba-style deletion protection on or off; while on, schedule-key-deletion"
-        " fails. Prints nothing. (Not an aws kms operation.)",
-        (
-            key_id(),
-            AwsParam(
-                "Enabled",
-                "boolean",
-                "Protect the key from deletion (--enable) or stop protecting it (--disable).",
-                required=True,
-                flag="--enable",
-                off_flag="--disable",
-            ),
-        ),
-        _set_deletion_protection,
-    ),
-    Operation(
-        "tag-resource",
-        "TagResource",
-        "Add or overwrite tags on a key. Prints nothing.",
-        (key_id(), replace(_TAGS, required=True)),
-        _tag_resource,
-    ),
-    Operation(
-        "untag-resource",
-        "UntagResource",
-        "Remove tags from a key. Prints nothing.",
-        (key_id(), AwsParam("TagKeys", "list", "Tag keys to remove: k1 k2 ...", required=True)),
-        _untag_resource,
-    ),
-    Operation(
-        "list-resource-tags",
-        "ListResourceTags",
-        "List a key's tags.",
-        (key_id("The key: key ID or key ARN."), LIMIT, MARKER),
-        lambda ks, r: ks.list_resource_tags(r["KeyId"], **page(r)),
-        list_key="Tags",
-    ),
-    Operation(
-        "encrypt",
-        "Encrypt",
-        "Encrypt up to 4096 bytes under a key. CiphertextBlob is base64 in the output:"
-        " --query CiphertextBlob --output text | base64 -d > blob.",
-        (
-            key_id(),
-            AwsParam("Plaintext", "blob", "The data: fileb://FILE, or base64.", required=True),
-            CONTEXT,
-            GRANT_TOKENS,
-            AwsParam("EncryptionAlgorithm", "string", _ALGORITHM_HELP, choices=_ALGORITHMS),
-            DRY_RUN,
-        ),
-        _encrypt,
-    ),
-    Operation(
-        "decrypt",
-        "Decrypt",
-        "Decrypt a ciphertext blob; the blob names its key. Plaintext is base64 in the output:"
-        " --query Plaintext --output text | base64 -d > data.",
-        (
-            AwsParam(
-                "CiphertextBlob", "blob", "The ciphertext: fileb://FILE, or base64.", required=True
-            ),
-            replace(CONTEXT, help="The encryption context used to encrypt: JSON or k=v,k2=v2."),
-            GRANT_TOKENS,
-            key_id(
-                f"Fail unless the blob is under this key: {ID_HELP} Required with an"
-                " asymmetric --encryption-algorithm (the key that decrypts).",
-                required=False,
-            ),
-            AwsParam("EncryptionAlgorithm", "string", _ALGORITHM_HELP, choices=_ALGORITHMS),
-            RECIPIENT,
-            DRY_RUN,
-            AwsParam("DryRunModifiers", "list", "Dry run modifiers.", support="unsupported"),
-        ),
-        _decrypt,
-    ),
-    Operation(
-        "re-encrypt",
-        "ReEncrypt",
-        "Decrypt and encrypt again under another key (or context), in one step.",
-        (
-            AwsParam(
-                "CiphertextBlob", "blob", "The ciphertext: fileb://FILE, or base64.", required=True
-            ),
-            AwsParam("SourceEncryptionContext", "map", "Context the blob was made with."),
-            AwsParam("SourceKeyId", "string", f"Fail unless the blob is under this key: {ID_HELP}"),
-            AwsParam("DestinationKeyId", "string", f"The new key: {ID_HELP}", required=True),
-            AwsParam("DestinationEncryptionContext", "map", "Context for the new ciphertext."),
-            AwsParam(
-                "SourceEncryptionAlgorithm",
-                "string",
-                _ALGORITHM_HELP,
-                choices=_ALGORITHMS,
-            ),
-            AwsParam(
-                "DestinationEncryptionAlgorithm",
-                "string",
-                _ALGORITHM_HELP,
-                choices=_ALGORITHMS,
-            ),
-            GRANT_TOKENS,
-            DRY_RUN,
-            AwsParam("DryRunModifiers", "list", "Dry run modifiers.", support="unsupported"),
-        ),
-        _re_encrypt,
-    ),
-    Operation(
-        "generate-data-key",
-        "GenerateDataKey",
-        "Make a data key: Plaintext (use it, then forget it) and CiphertextBlob (store it),"
-        " both base64.",
-        (key_id(), CONTEXT, _DATA_KEY_BYTES, _DATA_KEY_SPEC, GRANT_TOKENS, RECIPIENT, DRY_RUN),
-        lambda ks, r: ks.generate_data_key(r["KeyId"], **_data_key_kwargs(r)),
-    ),
-    Operation(
-        "generate-data-key-without-plaintext",
-        "GenerateDataKeyWithoutPlaintext",
-        "Make a data key and print only its CiphertextBlob (decrypt it when needed).",
-        (key_id(), CONTEXT, _DATA_KEY_SPEC, _DATA_KEY_BYTES, GRANT_TOKENS, DRY_RUN),
-        lambda ks, r: ks.generate_data_key_without_plaintext(r["KeyId"], **_data_key_kwargs(r)),
-    ),
-    Operation(
-        "generate-random",
-        "GenerateRandom",
-        "Print random bytes (Plaintext, base64).",
-        (
-            AwsParam("NumberOfBytes", "integer", "How many bytes, 1-1024."),
-            AwsParam("CustomKeyStoreId", "string", "Custom key store.", support="unsupported"),
-            RECIPIENT,
-        ),
-        lambda ks, r: ks.generate_random(r.get("NumberOfBytes")),
-    ),
-)
-
-OPERATIONS: tuple[Operation, ...] = (
-    *_KEY_OPERATIONS,
-    *_kms_asymmetric.OPERATIONS,
-    *_kms_material.OPERATIONS,
-)
+__all__ = ["OPERATIONS", "KmsCallFailed", "Operation", "kms"]
 
 
 # -- the group ----------------------------------------------------------------------------
@@ -495,18 +58,42 @@ def kms(ctx: click.Context, home: str | None) -> None:
 
 
 def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) -> None:
+    try:
+        _call(operation, request, options)
+    except KmskitError as exc:
+        raise KmsCallFailed(operation.api, exc) from exc
+
+
+def _region(options: GlobalOptions) -> str | None:
+    """The region ARNs name: --region, else AWS_REGION, else AWS_DEFAULT_REGION (as the
+    AWS CLI picks it), else None for the home's own region."""
+    return (
+        options.region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or None
+    )
+
+
+@contextmanager
+def _keystore(options: GlobalOptions) -> Iterator[Keystore]:
+    home = options.home or click.get_current_context().meta.get("kmskit.home")
+    with open_home(home) as ks, ks.as_caller(region=_region(options)):
+        yield ks
+
+
+def _call(operation: Operation, request: dict[str, Any], options: GlobalOptions) -> None:
     from kmskit.cli._aws_output import emit, emit_pages, paginate
 
-    _refuse_unsupported(operation, request)
+    refuse_unsupported(operation, request, lambda param: param.cli_flag)
     out = request.get("Out")
     if out is not None:  # refuse an output we may not write before doing any work
         check_output_path(out, overwrite=bool(request.get("Overwrite")))
-    home = options.home or click.get_current_context().meta.get("kmskit.home")
-    with open_home(home) as ks:
+    with _keystore(options) as ks:
         if operation.list_key and options.paginate:
 
             def fetch(limit: int | None, marker: str | None) -> Mapping[str, Any]:
-                return _response(operation.call(ks, {**request, "Limit": limit, "Marker": marker}))
+                return response(operation.call(ks, {**request, "Limit": limit, "Marker": marker}))
 
             pages, token = paginate(fetch, operation.list_key, options)
             emit_pages(pages, operation.list_key, token, options)
@@ -516,11 +103,9 @@ def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) 
             if options.output == "pem":
                 _emit_pem(result, out, overwrite=bool(request.get("Overwrite")))
             else:
-                emit(_response(result), options)
+                emit(response(result), options)
         finally:
-            wipe = getattr(result, "wipe", None)
-            if callable(wipe):  # results holding plaintext: clear our copy
-                wipe()
+            wipe_result(result)  # results holding plaintext: clear our copy
 
 
 def _emit_pem(result: Result, out: str | None, *, overwrite: bool) -> None:
@@ -533,28 +118,6 @@ def _emit_pem(result: Result, out: str | None, *, overwrite: bool) -> None:
         click.echo(text, nl=False)
     else:
         write_output(out, text.encode("ascii"), overwrite=overwrite)
-
-
-def _response(result: Result) -> dict[str, Any]:
-    if result is None:
-        return {}
-    if isinstance(result, Mapping):
-        return dict(result)
-    return result.to_response()
-
-
-def _refuse_unsupported(operation: Operation, request: Mapping[str, Any]) -> None:
-    for param in operation.params:
-        if param.member not in request:
-            continue
-        if param.support == "unsupported" and request[param.member] != _HARMLESS.get(
-            param.member, ()
-        ):
-            from kmskit.offline.errors import UnsupportedOperationException
-
-            raise UnsupportedOperationException(
-                f"{param.cli_flag} is not supported by the local keystore ({operation.api})"
-            )
 
 
 def _command(operation: Operation) -> AwsCommand:

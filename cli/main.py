@@ -3,7 +3,8 @@
 Exit codes (DESIGN.md, "Command line"): 0 ok; 1 the operation ran and failed (an invalid
 signature, a ciphertext that does not decrypt); 2 a usage or input error. Errors are one
 line on stderr naming the KMS error where there is one; ``KMSKIT_DEBUG=1`` adds the
-traceback.
+traceback. ``kmskit kms`` fails as ``aws kms`` does instead: the AWS CLI's error line and
+return codes (:mod:`cli._kms_errors`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import click
 
 from kmskit import __version__
+from kmskit.cli._kms_errors import AWS_CLI_OTHER, AWS_CLI_SYNTAX, KmsCallFailed
 from kmskit.cli._lazy import LazyGroup
 from kmskit.cli.commands import COMMANDS, ROOT_HELP
 from kmskit.offline.errors import (
@@ -107,9 +109,15 @@ def exit_code_for(error: KmskitError) -> int:
     return EXIT_FAILED if isinstance(error, _OPERATION_FAILURES) else EXIT_USAGE
 
 
+# Groups that fail as the AWS CLI does (cli/_kms_errors.py).
+_AWS_CLI_GROUPS = ("kms",)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script calls ``sys.exit`` on it)."""
     debug = os.environ.get("KMSKIT_DEBUG") == "1"
+    args = sys.argv[1:] if argv is None else argv
+    aws_cli = bool(args) and args[0] in _AWS_CLI_GROUPS
     try:
         # With standalone_mode=False click returns ctx.exit(n)'s code instead of raising.
         returned = kmskit.main(args=argv, prog_name="kmskit", standalone_mode=False)
@@ -127,9 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(exc.format_message().split()).rstrip(".")
         where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         click.echo(f"UsageError: {message}{where}", err=True)
-        return EXIT_USAGE
+        return AWS_CLI_SYNTAX if aws_cli else EXIT_USAGE
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except KmsCallFailed as exc:
+        if debug:
+            _print_traceback()
+        click.echo(exc.line(_one_line(str(exc.error))), err=True)
+        return exc.exit_code
     except KmskitError as exc:
         if debug:
             _print_traceback()
@@ -148,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(
             f"InternalError: {type(exc).__name__}: {exc} (KMSKIT_DEBUG=1 shows more)", err=True
         )
-        return EXIT_USAGE
+        return AWS_CLI_OTHER if aws_cli else EXIT_USAGE
     return EXIT_OK
 
 

@@ -10,15 +10,16 @@ spec: docs/keystore.md
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import uuid
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from kmskit.keystore import _keys, _maintenance
+from kmskit.keystore import _db, _keys, _maintenance
 from kmskit.keystore._aead import gcm_decrypt, gcm_encrypt
 from kmskit.keystore._keys import KeyRow, is_symmetric_encryption
 from kmskit.keystore._operation import Operation, run
@@ -26,7 +27,7 @@ from kmskit.keystore._time import Clock, now
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.audit import AuditLog
 from kmskit.keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header, parse_blob
-from kmskit.keystore.home import HomeConfig
+from kmskit.keystore.home import DB_NAME, HomeConfig
 from kmskit.keystore.sealing import MasterKey
 from kmskit.offline.errors import (
     IncorrectKeyException,
@@ -61,6 +62,7 @@ class KeystoreBase:
         self._master = master
         self._clock = clock
         self._rng = rng
+        self._principal: str | None = None
         self.audit = AuditLog(self._connection)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -83,6 +85,42 @@ class KeystoreBase:
     ) -> None:
         self.close()
 
+    @contextmanager
+    def as_caller(
+        self, *, region: str | None = None, principal: str | None = None
+    ) -> Iterator[Self]:
+        """Run the operations in the block for one caller: ARNs name ``region`` (the
+        request's region, as KMS answers in the region it was called in) instead of the
+        home's, and every audit record names ``principal``.
+
+        One caller at a time: the keystore is not shared between threads. Raises
+        :class:`ValidationException` for a malformed region.
+        """
+        saved = (self.config, self._principal)
+        if region is not None and region != self.config.region:
+            self.config = dataclasses.replace(self.config, region=region)
+        self._principal = principal
+        try:
+            yield self
+        finally:
+            self.config, self._principal = saved
+
+    def group_commit(self, *, defer_sync: bool = False) -> AbstractContextManager[None]:
+        """Run the operations in the block in one transaction, made durable by one fsync
+        when the block ends (a server answering many clients at once). Each operation still
+        succeeds or fails alone and is audited as usual, but none is durable, and none may
+        be acknowledged, before the block has ended without raising. Raises
+        :class:`KeystoreError` if the final commit fails: then none of them happened.
+
+        With ``defer_sync`` the block ends without waiting for the disk; the operations are
+        durable, and may be acknowledged, only once :meth:`sync_to_disk` has returned after
+        it (which may run on another thread while the next group runs here)."""
+        return _db.group_commit(self._connection(), defer_sync=defer_sync)
+
+    def sync_to_disk(self) -> None:
+        """Make every committed operation durable (fsync); safe on any thread."""
+        _db.sync_to_disk(self.home / DB_NAME)
+
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             raise KeystoreError("the keystore is closed")
@@ -101,7 +139,7 @@ class KeystoreBase:
 
     def _operation(self, name: str, **params: Any) -> AbstractContextManager[Operation]:
         self.run_due_work()
-        return run(self._connection(), self._clock, name, params)
+        return run(self._connection(), self._clock, name, params, principal=self._principal)
 
     def _resolve(self, op: Operation, key_id: str) -> KeyRow:
         row = _keys.resolve_key(op.db, self.config, key_id)

@@ -4,11 +4,17 @@ WAL mode with ``synchronous=FULL``: a transaction that committed survives a cras
 process or the machine. Every write runs in ``BEGIN IMMEDIATE`` so concurrent processes
 serialise on the write lock instead of failing half-way.
 
+Group commit (:func:`group_commit`): a server runs many operations in one outer transaction,
+so one fsync makes all of them durable. Inside it, each operation's "transaction" is a
+savepoint: it commits into the group (``RELEASE``) or rolls back alone (``ROLLBACK TO``), and
+nothing is durable, or may be acknowledged, until the group commits.
+
 spec: docs/keystore.md#home, docs/keystore.md#schema
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,8 +28,11 @@ __all__ = [
     "begin_immediate",
     "commit",
     "connect",
+    "group_commit",
     "read_meta",
     "read_transaction",
+    "rollback",
+    "sync_to_disk",
     "transaction",
     "write_meta",
 ]
@@ -108,8 +117,27 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX import_parameters_by_valid_to ON import_parameters (valid_to_ms)",
         "CREATE INDEX import_parameters_by_key ON import_parameters (key_id)",
     ),
+    # Version 3 (issue 16): access keys for kmskit serve; the secret is sealed.
+    (
+        """CREATE TABLE access_keys (
+            access_key_id TEXT PRIMARY KEY,
+            principal TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            sealed BLOB NOT NULL
+        ) WITHOUT ROWID""",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class _Connection(sqlite3.Connection):
+    """A keystore connection: knows whether it is inside a group commit."""
+
+    grouped = False
+
+
+def _grouped(conn: sqlite3.Connection) -> bool:
+    return bool(getattr(conn, "grouped", False))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -121,7 +149,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """
     try:
         create_private(path)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000, factory=_Connection
+        )
     except (OSError, sqlite3.Error) as exc:
         raise KeystoreError(f"cannot open keystore database {path}: {exc}") from None
     try:
@@ -173,19 +203,34 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def begin_immediate(conn: sqlite3.Connection) -> None:
-    """Start a write transaction. Raises :class:`KeystoreError` if the write lock cannot be
-    had within the busy timeout."""
+    """Start a write transaction (a savepoint inside a group commit). Raises
+    :class:`KeystoreError` if the write lock cannot be had within the busy timeout."""
+    if _grouped(conn):
+        conn.execute("SAVEPOINT kmskit_step")
+        return
     _begin(conn, "BEGIN IMMEDIATE")
 
 
 def commit(conn: sqlite3.Connection) -> None:
-    """Commit; on failure roll back and raise :class:`KeystoreError`."""
+    """Commit (into the group, inside a group commit); on failure roll back and raise
+    :class:`KeystoreError`."""
     try:
-        conn.commit()
+        if _grouped(conn):
+            conn.execute("RELEASE kmskit_step")
+        else:
+            conn.commit()
     except sqlite3.Error as exc:
-        if conn.in_transaction:
-            conn.rollback()
+        rollback(conn)
         raise KeystoreError(f"keystore commit failed: {exc}") from None
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Undo the current transaction (only the current savepoint inside a group commit)."""
+    if _grouped(conn):
+        conn.execute("ROLLBACK TO kmskit_step")
+        conn.execute("RELEASE kmskit_step")
+    elif conn.in_transaction:
+        conn.rollback()
 
 
 @contextmanager
@@ -198,21 +243,79 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
+        rollback(conn)
         raise
     commit(conn)
 
 
 @contextmanager
 def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A read-only snapshot (``BEGIN DEFERRED``), for readers that span several statements."""
+    """A read-only snapshot (``BEGIN DEFERRED``), for readers that span several statements.
+    Inside a group commit the group's transaction already is one."""
+    if _grouped(conn):
+        yield conn
+        return
     _begin(conn, "BEGIN DEFERRED")
     try:
         yield conn
     finally:
         if conn.in_transaction:
             conn.rollback()
+
+
+@contextmanager
+def group_commit(conn: sqlite3.Connection, *, defer_sync: bool = False) -> Iterator[None]:
+    """Run the body's operations in one transaction, committed (one fsync) at the end.
+
+    Each operation inside still commits or rolls back on its own (a savepoint), and is
+    durable only once this returns. Raises :class:`KeystoreError` if the write lock cannot
+    be had or the final commit fails: then none of the body's operations happened.
+
+    ``defer_sync`` commits without waiting for the disk (``synchronous = NORMAL``): the
+    write lock is released sooner, so the next group can run while :func:`sync_to_disk`
+    (on another thread) makes this one durable. Nothing may be acknowledged before that.
+    """
+    if _grouped(conn):
+        raise KeystoreError("group commits do not nest")
+    if defer_sync:
+        conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        _begin(conn, "BEGIN IMMEDIATE")
+        conn.grouped = True  # type: ignore[attr-defined]
+        try:
+            yield
+        except BaseException:
+            conn.grouped = False  # type: ignore[attr-defined]
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        conn.grouped = False  # type: ignore[attr-defined]
+        commit(conn)
+    finally:
+        if defer_sync:
+            conn.execute("PRAGMA synchronous = FULL")
+
+
+def sync_to_disk(db_path: Path) -> None:
+    """fsync the write-ahead log of ``db_path``: every transaction committed before the
+    call is then on stable storage, as ``synchronous = FULL`` would have made it.
+
+    A commit in WAL mode only appends frames to the ``-wal`` file; fsyncing that file makes
+    them durable. A checkpoint that moved frames into the database file meanwhile synced the
+    log before and the database after (SQLite, "PRAGMA synchronous", NORMAL in WAL mode), so
+    frames it consumed are durable already. Safe on any thread: it uses no connection.
+    Raises :class:`KeystoreError` if the file cannot be synced.
+    """
+    wal = db_path.with_name(db_path.name + "-wal")
+    target = wal if wal.exists() else db_path
+    try:
+        fd = os.open(target, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise KeystoreError(f"cannot sync the keystore to disk: {exc}") from None
 
 
 def _begin(conn: sqlite3.Connection, statement: str) -> None:

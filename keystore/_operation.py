@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from kmskit.keystore._db import begin_immediate, commit, transaction
+from kmskit.keystore._db import begin_immediate, commit, rollback, transaction
 from kmskit.keystore._time import Clock, now, to_ms
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.audit import append_record, format_time
@@ -38,26 +38,37 @@ class Operation:
         self.params = params
         self.key_arn: str | None = None
         self.context: dict[str, str] | None = None
+        self.principal: str | None = None  # who called (the server's SigV4 principal)
         # plaintext to wipe if the operation fails after making it (for example on commit)
         self.secrets: list[bytearray] = []
+        self.begun = False  # whether this operation's write transaction (or savepoint) began
 
     @property
     def db(self) -> sqlite3.Connection:
-        if not self._conn.in_transaction:
+        if not self.begun:
             begin_immediate(self._conn)
+            self.begun = True
         return self._conn
 
 
 @contextmanager
 def run(
-    conn: sqlite3.Connection, clock: Clock, name: str, params: dict[str, Any]
+    conn: sqlite3.Connection,
+    clock: Clock,
+    name: str,
+    params: dict[str, Any],
+    *,
+    principal: str | None = None,
 ) -> Iterator[Operation]:
     """Run the body as operation ``name`` (its KMS name), audited with the non-secret
-    ``params``. Re-raises whatever the body raises, after recording it."""
+    ``params`` and the calling ``principal``. Re-raises whatever the body raises, after
+    recording it."""
     op = Operation(conn, now(clock), params)
+    op.principal = principal
     try:
         yield op
         record(op.db, op, name, SUCCESS, None)
+        op.begun = False  # commit ends it either way: it rolls back itself on failure
         commit(conn)
     except Exception as exc:
         _abort(conn, op)
@@ -79,8 +90,9 @@ def run(
 def _abort(conn: sqlite3.Connection, op: Operation) -> None:
     for secret in op.secrets:
         wipe(secret)
-    if conn.in_transaction:
-        conn.rollback()
+    if op.begun:
+        op.begun = False
+        rollback(conn)
 
 
 def record(
@@ -96,4 +108,5 @@ def record(
         outcome=outcome,
         parameters=json.loads(json.dumps(op.params, default=str)),
         error_message=message,
+        principal=op.principal,
     )

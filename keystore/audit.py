@@ -41,6 +41,7 @@ class AuditRecord:
     parameters: Mapping[str, Any]
     error_message: str | None
     hash: str
+    principal: str | None = None  # the caller, when one is known (kmskit serve)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as one JSON object (what ``kmskit audit list`` prints per line)."""
@@ -82,6 +83,8 @@ def _fields(record: AuditRecord) -> dict[str, Any]:
         "Outcome": record.outcome,
         "Parameters": dict(record.parameters),
         "ErrorMessage": record.error_message,
+        # Only when known, so records written before principals existed keep their form.
+        **({"Principal": record.principal} if record.principal is not None else {}),
     }
 
 
@@ -105,6 +108,7 @@ def append_record(
     outcome: str,
     parameters: Mapping[str, Any],
     error_message: str | None = None,
+    principal: str | None = None,
 ) -> int:
     """Append one record; the caller holds a write transaction. Returns its sequence number.
 
@@ -122,6 +126,7 @@ def append_record(
         parameters=parameters,
         error_message=error_message,
         hash="",
+        principal=principal,
     )
     record_json = _canonical(_fields(record))
     conn.execute(
@@ -212,6 +217,7 @@ def _parse(seq: int, text: object, digest: object) -> AuditRecord:
             parameters=fields["Parameters"],
             error_message=fields["ErrorMessage"],
             hash=digest.hex(),
+            principal=fields.get("Principal"),
         )
     except (ValueError, TypeError, KeyError):
         raise KeystoreError(f"audit record {seq} is damaged (run audit verify)") from None

@@ -7,7 +7,8 @@ Key state is checked before usage, with the KMS error names (docs/keystore.md#ke
 This module holds the key model (keys, aliases, tags); each family of cryptographic
 operations lives in its own module and is mixed in: :mod:`keystore.encryption`,
 :mod:`keystore.asymmetric`, :mod:`keystore.mac`, :mod:`keystore.data_key_pairs`,
-:mod:`keystore.key_import`, :mod:`keystore.rotation`, :mod:`keystore.csr`.
+:mod:`keystore.key_import`, :mod:`keystore.rotation`, :mod:`keystore.csr`,
+:mod:`keystore.access_keys`.
 
 spec: docs/keystore.md
 """
@@ -32,6 +33,7 @@ from kmskit.keystore._limits import ALIAS_PREFIX, DEFAULT_PENDING_WINDOW_DAYS
 from kmskit.keystore._operation import SUCCESS, Operation, record
 from kmskit.keystore._time import from_ms, now, to_ms
 from kmskit.keystore._wipe import wipe
+from kmskit.keystore.access_keys import AccessKeyOperations
 from kmskit.keystore.asymmetric import AsymmetricOperations
 from kmskit.keystore.csr import CsrOperations
 from kmskit.keystore.data_key_pairs import DataKeyPairOperations
@@ -61,6 +63,7 @@ class Keystore(
     KeyImportOperations,
     RotationOperations,
     CsrOperations,
+    AccessKeyOperations,
 ):
     """An open keystore home. Use :func:`keystore.open_keystore` to get one; close it (or use
     it as a context manager) when done.

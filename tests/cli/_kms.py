@@ -27,7 +27,13 @@ class Kms:
             self.home,
             *args,
             stdin=stdin,
-            env={"KMSKIT_PASSPHRASE": None, "KMSKIT_HOME": None, "AWS_DEFAULT_OUTPUT": None},
+            env={
+                "KMSKIT_PASSPHRASE": None,
+                "KMSKIT_HOME": None,
+                "AWS_DEFAULT_OUTPUT": None,
+                "AWS_REGION": None,
+                "AWS_DEFAULT_REGION": None,
+            },
         )
 
     def json(self, operation: str, *args: object) -> Any:

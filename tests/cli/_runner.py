@@ -10,6 +10,7 @@ to stdout (``--out -``) and the stderr line are all captured separately.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,10 +67,24 @@ def assert_one_line_error(result: Outcome, code: int, name: str) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, f"expected one stderr line, got {lines!r}"
     assert result.stderr.endswith("\n")
-    assert lines[0].startswith(f"{name}: "), lines[0]
     assert result.code == code, (result.code, lines[0])
     assert result.stdout == b"", result.stdout
-    return lines[0][len(name) + 2 :]
+    return error_message(lines[0], name)
+
+
+_AWS_CLI_ERROR = re.compile(r"An error occurred \((\w+)\) when calling the \w+ operation: ")
+
+
+def error_message(line: str, name: str) -> str:
+    """The message of the stderr line ``NAME: message``, or of the AWS CLI's service error
+    line ``An error occurred (NAME) when calling the Op operation: message``
+    (``kmskit kms``), after checking it names ``name``."""
+    aws = _AWS_CLI_ERROR.match(line)
+    if aws is not None:
+        assert aws.group(1) == name, line
+        return line[aws.end() :]
+    assert line.startswith(f"{name}: "), line
+    return line[len(name) + 2 :]
 
 
 def ok(result: Outcome) -> Outcome:

@@ -17,5 +17,8 @@ def test_demo_runs_in_a_scratch_home(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "demo finished: every step passed" in proc.stdout
     assert "Audit log OK" in proc.stdout
+    # The test extra includes the server extra: the demo calls kmskit serve through botocore.
+    assert "arn:aws:kms:eu-west-1:" in proc.stdout
+    assert "graceful stop, exit 0" in proc.stdout
     assert not (tmp_path / "must-not-be-used").exists()
     assert list(tmp_path.iterdir()) == []  # the scratch directory was removed

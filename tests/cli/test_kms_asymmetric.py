@@ -96,7 +96,7 @@ def test_signatures_verify_offline_and_with_openssl(
     # The same signature over another message fails everywhere: exit 1, KMS's error name.
     (work / "forged").write_bytes(b"Pay 900 to Mallory\n")
     forged = kms("verify", *verify, "--message", "fileb://forged")
-    assert_one_line_error(forged, 1, "KMSInvalidSignatureException")
+    assert_one_line_error(forged, 254, "KMSInvalidSignatureException")
     assert kmskit(*offline, "--message", "forged").code == 1
     assert openssl(*pkeyutl, "-in", "forged", ok=False).returncode != 0
 
@@ -123,9 +123,9 @@ def test_digest_message_type_and_sm2_digest(kms: Kms, work: Path) -> None:
     )
     assert raw["SignatureValid"] is True
     short = kms("sign", *common, "--message", b64(b"\0" * 31), "--message-type", "DIGEST")
-    assert_one_line_error(short, 2, "ValidationException")
+    assert_one_line_error(short, 254, "ValidationException")
     wrong = kms("sign", *common[:2], "--message", b64(MESSAGE), "--signing-algorithm", "SM2DSA")
-    assert_one_line_error(wrong, 2, "InvalidKeyUsageException")
+    assert_one_line_error(wrong, 254, "InvalidKeyUsageException")
 
 
 # -- get-public-key ---------------------------------------------------------------------------
@@ -148,11 +148,11 @@ def test_get_public_key_json_and_pem(kms: Kms, work: Path) -> None:
     assert "ENCRYPTIONALGORITHMS\tSM2PKE" in text
 
     query = kms("get-public-key", "--key-id", key_id, "--output", "pem", "--query", "KeyId")
-    assert "--output pem" in assert_one_line_error(query, 2, "UsageError")
+    assert "--output pem" in assert_one_line_error(query, 252, "UsageError")
     symmetric = kms("get-public-key", "--key-id", kms.key(), "--output", "pem")
-    assert_one_line_error(symmetric, 2, "UnsupportedOperationException")
+    assert_one_line_error(symmetric, 254, "UnsupportedOperationException")
     assert_one_line_error(
-        kms("get-public-key", "--key-id", key_id, "--output", "yaml"), 2, "UsageError"
+        kms("get-public-key", "--key-id", key_id, "--output", "yaml"), 252, "UsageError"
     )
 
 
@@ -174,10 +174,10 @@ def test_offline_encrypt_then_kms_decrypt(kms: Kms, work: Path, spec: str, algor
     assert unb64(opened["Plaintext"]) == b"the launch code is 0000"
     assert opened["EncryptionAlgorithm"] == algorithm and "KeyMaterialId" not in opened
     # the key is required with an asymmetric algorithm: KMS cannot tell it from the blob
-    assert_one_line_error(kms("decrypt", *decrypt), 2, "ValidationException")
+    assert_one_line_error(kms("decrypt", *decrypt), 254, "ValidationException")
     other = kms.key("--key-spec", spec, "--key-usage", "ENCRYPT_DECRYPT")
     assert_one_line_error(
-        kms("decrypt", *decrypt, "--key-id", other), 1, "InvalidCiphertextException"
+        kms("decrypt", *decrypt, "--key-id", other), 254, "InvalidCiphertextException"
     )
 
     # and kms encrypt with the same key decrypts too
@@ -227,10 +227,10 @@ def test_derive_shared_secret_matches_offline_and_openssl(kms: Kms, work: Path) 
 
     for refused in (["--dry-run"], ["--recipient", "AttestationDocument=AA=="]):
         result = kms("derive-shared-secret", *derive, "--public-key", "fileb://peer.der", *refused)
-        assert refused[0] in assert_one_line_error(result, 2, "UnsupportedOperationException")
+        assert refused[0] in assert_one_line_error(result, 254, "UnsupportedOperationException")
     ok(kms("derive-shared-secret", *derive, "--public-key", "fileb://peer.der", "--no-dry-run"))
     bad = kms("derive-shared-secret", *derive, "--public-key", b64(b"not a key"))
-    assert_one_line_error(bad, 2, "ValidationException")
+    assert_one_line_error(bad, 254, "ValidationException")
 
 
 # -- MACs -------------------------------------------------------------------------------------
@@ -310,7 +310,7 @@ def test_generate_mac_is_python_hmac(
     wrong = bytearray(unb64(mac["Mac"]))
     wrong[0] ^= 1
     assert_one_line_error(
-        kms("verify-mac", *verify, "--mac", b64(bytes(wrong))), 1, "KMSInvalidMacException"
+        kms("verify-mac", *verify, "--mac", b64(bytes(wrong))), 254, "KMSInvalidMacException"
     )
 
 
@@ -330,13 +330,13 @@ def test_mac_with_a_generated_key_and_usage_errors(kms: Kms) -> None:
         "--mac",
         mac,
     )
-    assert_one_line_error(other, 1, "KMSInvalidMacException")
+    assert_one_line_error(other, 254, "KMSInvalidMacException")
     wrong_algorithm = kms("generate-mac", *common, "--mac-algorithm", "HMAC_SHA_512")
-    assert_one_line_error(wrong_algorithm, 2, "InvalidKeyUsageException")
+    assert_one_line_error(wrong_algorithm, 254, "InvalidKeyUsageException")
     missing = kms("verify-mac", *common, "--mac-algorithm", "HMAC_SHA_256")
-    assert "--mac" in assert_one_line_error(missing, 2, "UsageError")
+    assert "--mac" in assert_one_line_error(missing, 252, "UsageError")
     dry = kms("generate-mac", *common, "--mac-algorithm", "HMAC_SHA_256", "--dry-run")
-    assert_one_line_error(dry, 2, "UnsupportedOperationException")
+    assert_one_line_error(dry, 254, "UnsupportedOperationException")
 
 
 # -- data key pairs ----------------------------------------------------------------------------
@@ -383,7 +383,7 @@ def test_data_key_pair_private_key_decrypts_to_a_pkcs8_offline_sign_takes(
         "KeyMaterialId",
     }
     assert_one_line_error(
-        kms("decrypt", "--ciphertext-blob", "fileb://blob"), 1, "InvalidCiphertextException"
+        kms("decrypt", "--ciphertext-blob", "fileb://blob"), 254, "InvalidCiphertextException"
     )
 
 
@@ -391,14 +391,14 @@ def test_data_key_pair_refusals(kms: Kms) -> None:
     key_id = kms.key()
     common = ["--key-id", key_id, "--key-pair-spec", "ECC_NIST_P256"]
     recipient = kms("generate-data-key-pair", *common, "--recipient", "AttestationDocument=AA==")
-    assert_one_line_error(recipient, 2, "UnsupportedOperationException")
+    assert_one_line_error(recipient, 254, "UnsupportedOperationException")
     dry = kms("generate-data-key-pair-without-plaintext", *common, "--dry-run")
-    assert_one_line_error(dry, 2, "UnsupportedOperationException")
+    assert_one_line_error(dry, 254, "UnsupportedOperationException")
     ml_kem = kms("generate-data-key-pair", "--key-id", key_id, "--key-pair-spec", "ML_KEM_768")
-    assert_one_line_error(ml_kem, 2, "ValidationException")
+    assert_one_line_error(ml_kem, 254, "ValidationException")
     signing = kms.key("--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY")
     wrong = kms("generate-data-key-pair", "--key-id", signing, "--key-pair-spec", "SM2")
-    assert_one_line_error(wrong, 2, "InvalidKeyUsageException")
+    assert_one_line_error(wrong, 254, "InvalidKeyUsageException")
 
 
 # -- generate-csr ---------------------------------------------------------------------------
@@ -448,17 +448,17 @@ def test_generate_csr_out_file(kms: Kms, work: Path) -> None:
     first = (work / "a.csr").read_text()
     assert first.startswith("-----BEGIN CERTIFICATE REQUEST-----")
     again = kms(*csr, "--out", "a.csr")
-    assert "--overwrite" in assert_one_line_error(again, 2, "UsageError")
+    assert "--overwrite" in assert_one_line_error(again, 252, "UsageError")
     assert (work / "a.csr").read_text() == first
     ok(kms(*csr, "--out", "a.csr", "--overwrite"))
     assert (work / "a.csr").read_text() != first  # ECDSA signatures are randomised
     assert list(work.glob(".a.csr.*")) == []  # no temporary file left behind
 
-    assert_one_line_error(kms(*csr, "--output", "json"), 2, "UsageError")
-    assert_one_line_error(kms(*csr, "--country", "China"), 2, "ValidationException")
+    assert_one_line_error(kms(*csr, "--output", "json"), 252, "UsageError")
+    assert_one_line_error(kms(*csr, "--country", "China"), 254, "ValidationException")
     encryption = kms.key("--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT")
     wrong = kms("generate-csr", "--key-id", encryption, "--common-name", "x", "--out", "b.csr")
-    assert_one_line_error(wrong, 2, "InvalidKeyUsageException")
+    assert_one_line_error(wrong, 254, "InvalidKeyUsageException")
     assert not (work / "b.csr").exists()
 
 

@@ -95,16 +95,34 @@ def test_alias_lifecycle(kms: Kms) -> None:
     assert kms.json("describe-key", "--key-id", "alias/app")["KeyMetadata"]["KeyId"] == first
 
     again = kms("create-alias", "--alias-name", "alias/app", "--target-key-id", second)
-    assert_one_line_error(again, 1, "AlreadyExistsException")
+    assert_one_line_error(again, 254, "AlreadyExistsException")
 
     ok(kms("update-alias", "--alias-name", "alias/app", "--target-key-id", second))
     assert kms.json("list-aliases", "--key-id", second)["Aliases"][0]["AliasName"] == "alias/app"
     assert kms.json("list-aliases", "--key-id", first) == {"Aliases": []}
 
     ok(kms("delete-alias", "--alias-name", "alias/app"))
-    assert_one_line_error(kms("describe-key", "--key-id", "alias/app"), 1, "NotFoundException")
+    assert_one_line_error(kms("describe-key", "--key-id", "alias/app"), 254, "NotFoundException")
     reserved = kms("create-alias", "--alias-name", "alias/aws/x", "--target-key-id", first)
-    assert_one_line_error(reserved, 2, "InvalidAliasNameException")
+    assert_one_line_error(reserved, 254, "InvalidAliasNameException")
+
+
+def test_region_flag_and_environment_name_the_arn_region(kms: Kms, home: Path) -> None:
+    # As aws kms: --region, else AWS_REGION, chooses the region in every ARN answered.
+    created = kms.json("create-key", "--region", "eu-west-1")["KeyMetadata"]
+    assert created["Arn"].startswith("arn:aws:kms:eu-west-1:111122223333:key/")
+    described = kms.json("describe-key", "--key-id", created["Arn"], "--region", "eu-west-1")
+    assert described["KeyMetadata"]["KeyId"] == created["KeyId"]
+    # The same key seen from the home's region: an eu-west-1 ARN names no key there.
+    assert kms.json("describe-key", "--key-id", created["KeyId"])["KeyMetadata"]["Arn"] == (
+        f"arn:aws:kms:us-east-1:111122223333:key/{created['KeyId']}"
+    )
+    other = kms("describe-key", "--key-id", created["Arn"])
+    assert_one_line_error(other, 254, "NotFoundException")
+    from_env = kmskit(
+        "kms", "list-keys", "--home", home, "--output", "json", env={"AWS_REGION": "ap-south-1"}
+    )
+    assert ok(from_env).json()["Keys"][0]["KeyArn"].startswith("arn:aws:kms:ap-south-1:")
 
 
 # -- tags ---------------------------------------------------------------------------------
@@ -124,11 +142,11 @@ def test_tags(kms: Kms) -> None:
         {"TagKey": "cost", "TagValue": "42"}
     ]
     reserved = kms("tag-resource", "--key-id", key_id, "--tags", "TagKey=aws:x,TagValue=y")
-    assert_one_line_error(reserved, 2, "TagException")
+    assert_one_line_error(reserved, 254, "TagException")
     twice = kms(
         "tag-resource", "--key-id", key_id, "--tags", "TagKey=a,TagValue=1", "TagKey=a,TagValue=2"
     )
-    assert_one_line_error(twice, 2, "TagException")
+    assert_one_line_error(twice, 254, "TagException")
 
 
 # -- cryptographic operations ---------------------------------------------------------------
@@ -178,7 +196,7 @@ def test_encrypt_decrypt_with_files_and_contexts(kms: Kms, work: Path) -> None:
         ["--encryption-context", "purpose=Test,dept=it"],
     ):
         wrong = kms("decrypt", "--ciphertext-blob", "fileb://blob.bin", *context)
-        assert_one_line_error(wrong, 1, "InvalidCiphertextException")
+        assert_one_line_error(wrong, 254, "InvalidCiphertextException")
     other = kms.key()
     wrong_key = kms(
         "decrypt",
@@ -189,20 +207,20 @@ def test_encrypt_decrypt_with_files_and_contexts(kms: Kms, work: Path) -> None:
         "--encryption-context",
         "purpose=test,dept=it",
     )
-    assert_one_line_error(wrong_key, 1, "IncorrectKeyException")
+    assert_one_line_error(wrong_key, 254, "IncorrectKeyException")
 
 
 def test_plaintext_limits(kms: Kms, work: Path) -> None:
     key_id = kms.key()
     (work / "big").write_bytes(b"x" * 4097)
     assert_one_line_error(
-        kms("encrypt", "--key-id", key_id, "--plaintext", "fileb://big"), 2, "ValidationException"
+        kms("encrypt", "--key-id", key_id, "--plaintext", "fileb://big"), 254, "ValidationException"
     )
     assert_one_line_error(
-        kms("encrypt", "--key-id", key_id, "--plaintext", ""), 2, "ValidationException"
+        kms("encrypt", "--key-id", key_id, "--plaintext", ""), 254, "ValidationException"
     )
     bad = kms("encrypt", "--key-id", key_id, "--plaintext", "hello world")
-    assert_one_line_error(bad, 2, "UsageError")
+    assert_one_line_error(bad, 252, "UsageError")
     assert "Invalid base64" in bad.stderr and "fileb://" in bad.stderr
 
 
@@ -266,11 +284,11 @@ def test_data_keys(kms: Kms, work: Path) -> None:
     assert len(base64.b64decode(short["Plaintext"])) == 16
 
     neither = kms("generate-data-key", "--key-id", key_id)
-    assert_one_line_error(neither, 2, "ValidationException")
+    assert_one_line_error(neither, 254, "ValidationException")
     both = kms(
         "generate-data-key", "--key-id", key_id, "--key-spec", "AES_256", "--number-of-bytes", "32"
     )
-    assert_one_line_error(both, 2, "ValidationException")
+    assert_one_line_error(both, 254, "ValidationException")
 
 
 def test_generate_random(kms: Kms) -> None:
@@ -278,7 +296,7 @@ def test_generate_random(kms: Kms) -> None:
     assert set(out) == {"Plaintext"} and len(base64.b64decode(out["Plaintext"])) == 48
     for n in ("0", "1025"):
         assert_one_line_error(
-            kms("generate-random", "--number-of-bytes", n), 2, "ValidationException"
+            kms("generate-random", "--number-of-bytes", n), 254, "ValidationException"
         )
 
 
@@ -310,7 +328,7 @@ def test_re_encrypt(kms: Kms) -> None:
         "--destination-key-id",
         destination,
     )
-    assert_one_line_error(lost, 1, "InvalidCiphertextException")
+    assert_one_line_error(lost, 254, "InvalidCiphertextException")
 
 
 # -- key states ---------------------------------------------------------------------------
@@ -321,7 +339,7 @@ def test_states_and_deletion(kms: Kms) -> None:
     plaintext = ["--plaintext", b64(b"x")]
     ok(kms("disable-key", "--key-id", key_id))
     assert kms.json("describe-key", "--key-id", key_id)["KeyMetadata"]["KeyState"] == "Disabled"
-    assert_one_line_error(kms("encrypt", "--key-id", key_id, *plaintext), 1, "DisabledException")
+    assert_one_line_error(kms("encrypt", "--key-id", key_id, *plaintext), 254, "DisabledException")
     ok(kms("enable-key", "--key-id", key_id))
 
     scheduled = kms.json(
@@ -330,14 +348,14 @@ def test_states_and_deletion(kms: Kms) -> None:
     assert set(scheduled) == {"KeyId", "DeletionDate", "KeyState", "PendingWindowInDays"}
     assert (scheduled["KeyState"], scheduled["PendingWindowInDays"]) == ("PendingDeletion", 7)
     assert_one_line_error(
-        kms("encrypt", "--key-id", key_id, *plaintext), 1, "KMSInvalidStateException"
+        kms("encrypt", "--key-id", key_id, *plaintext), 254, "KMSInvalidStateException"
     )
     short = kms("schedule-key-deletion", "--key-id", kms.key(), "--pending-window-in-days", "6")
-    assert_one_line_error(short, 2, "ValidationException")
+    assert_one_line_error(short, 254, "ValidationException")
 
     cancelled = kms.json("cancel-key-deletion", "--key-id", key_id)
     assert cancelled == {"KeyId": scheduled["KeyId"]}
-    assert_one_line_error(kms("encrypt", "--key-id", key_id, *plaintext), 1, "DisabledException")
+    assert_one_line_error(kms("encrypt", "--key-id", key_id, *plaintext), 254, "DisabledException")
     ok(kms("enable-key", "--key-id", key_id))
     ok(kms("encrypt", "--key-id", key_id, *plaintext))
 
@@ -352,7 +370,7 @@ def test_deletion_protection(kms: Kms) -> None:
     ok(kms("set-deletion-protection", "--key-id", key_id, "--disable"))
     ok(kms("schedule-key-deletion", "--key-id", key_id))
     missing = kms("set-deletion-protection", "--key-id", key_id)
-    assert_one_line_error(missing, 2, "UsageError")
+    assert_one_line_error(missing, 252, "UsageError")
     assert "--enable" in missing.stderr
 
 
@@ -378,7 +396,7 @@ def test_list_keys_paging(kms: Kms) -> None:
     text = ok(kms("list-keys", "--page-size", "2", "--query", "Keys[].KeyId", "--output", "text"))
     assert [line.count("\t") for line in text.out.splitlines()] == [1, 1, 0]  # one line a page
     bad = kms("list-keys", "--marker", "not-a-marker")
-    assert bad.code == 2 and len(bad.stderr.splitlines()) == 1
+    assert bad.code == 254 and len(bad.stderr.splitlines()) == 1
 
 
 # -- refusals and usage errors ----------------------------------------------------------------
@@ -387,8 +405,8 @@ def test_list_keys_paging(kms: Kms) -> None:
 def test_unsupported_parameters_are_refused_not_dropped(kms: Kms, work: Path) -> None:
     (work / "policy.json").write_text('{"Version": "2012-10-17", "Statement": []}')
     refused = kms("create-key", "--policy", "file://policy.json")
-    assert "--policy" in assert_one_line_error(refused, 2, "UnsupportedOperationException")
-    assert_one_line_error(kms("create-key", "--multi-region"), 2, "UnsupportedOperationException")
+    assert "--policy" in assert_one_line_error(refused, 254, "UnsupportedOperationException")
+    assert_one_line_error(kms("create-key", "--multi-region"), 254, "UnsupportedOperationException")
     # Harmless values and grant tokens are accepted.
     key_id = kms.key("--no-multi-region", "--bypass-policy-lockout-safety-check")
     ok(kms("describe-key", "--key-id", key_id, "--grant-tokens", "t1", "t2"))
@@ -397,10 +415,10 @@ def test_unsupported_parameters_are_refused_not_dropped(kms: Kms, work: Path) ->
 def test_a_refused_request_changes_nothing(kms: Kms) -> None:
     """Usage errors happen before the keystore is even opened."""
     result = kms("create-key", "--description", "x", "--bogus")
-    assert_one_line_error(result, 2, "UsageError")
+    assert_one_line_error(result, 252, "UsageError")
     assert not kms.home.exists()
     result = kms("create-key", "--query", "[")
-    assert_one_line_error(result, 2, "UsageError")
+    assert_one_line_error(result, 252, "UsageError")
     assert not kms.home.exists()
 
 
@@ -425,7 +443,7 @@ def test_group_home_option_and_env(home: Path, tmp_path: Path) -> None:
     elsewhere = kmskit(
         "kms", "describe-key", "--key-id", key_id, "--home", tmp_path / "other", env=env
     )
-    assert_one_line_error(elsewhere, 1, "NotFoundException")
+    assert_one_line_error(elsewhere, 254, "NotFoundException")
 
 
 def test_passphrase_home_without_a_passphrase(home: Path) -> None:
@@ -433,10 +451,10 @@ def test_passphrase_home_without_a_passphrase(home: Path) -> None:
     ok(kmskit("init", env=env))
     key_id = ok(kmskit("kms", "create-key", env=env)).json()["KeyMetadata"]["KeyId"]
     none = kmskit("kms", "describe-key", "--key-id", key_id, env={**env, "KMSKIT_PASSPHRASE": None})
-    message = assert_one_line_error(none, 2, "PassphraseRequiredError")
+    message = assert_one_line_error(none, 253, "PassphraseRequiredError")
     assert "KMSKIT_PASSPHRASE" in message and str(home) in message
     wrong = kmskit(
         "kms", "describe-key", "--key-id", key_id, env={**env, "KMSKIT_PASSPHRASE": "nope"}
     )
-    assert_one_line_error(wrong, 1, "IncorrectPassphraseError")
+    assert_one_line_error(wrong, 255, "IncorrectPassphraseError")
     assert json.loads(ok(kmskit("kms", "list-keys", env=env)).out)["Keys"][0]["KeyId"] == key_id

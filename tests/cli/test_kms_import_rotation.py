@@ -219,23 +219,23 @@ def test_import_errors_and_their_exit_codes(kms: Kms, work: Path) -> None:
         "--encrypted-key-material",
         "fileb://a.wrapped",
     )
-    assert_one_line_error(stolen, 1, "InvalidImportTokenException")
+    assert_one_line_error(stolen, 254, "InvalidImportTokenException")
     garbage = kms(*import_, "--encrypted-key-material", b64(b"\0" * 256))
-    assert_one_line_error(garbage, 1, "InvalidCiphertextException")
+    assert_one_line_error(garbage, 254, "InvalidCiphertextException")
     short = kms(*import_, "--encrypted-key-material", "fileb://short.wrapped")
-    assert_one_line_error(short, 1, "IncorrectKeyMaterialException")
+    assert_one_line_error(short, 254, "IncorrectKeyMaterialException")
 
     ok(kms(*import_, "--encrypted-key-material", "fileb://a.wrapped"))
     blob = _encrypt(kms, key_id, MESSAGE)
     different = kms(*import_, "--encrypted-key-material", "fileb://b.wrapped")
-    assert_one_line_error(different, 1, "IncorrectKeyMaterialException")
+    assert_one_line_error(different, 254, "IncorrectKeyMaterialException")
 
     deleted = kms.json("delete-imported-key-material", "--key-id", key_id)
     assert deleted["KeyId"].endswith(key_id) and len(deleted["KeyMaterialId"]) == 64
     meta = kms.json("describe-key", "--key-id", key_id)["KeyMetadata"]
     assert meta["KeyState"] == "PendingImport"
     gone = kms("decrypt", "--ciphertext-blob", b64(blob))
-    assert_one_line_error(gone, 1, "KMSInvalidStateException")
+    assert_one_line_error(gone, 254, "KMSInvalidStateException")
     ok(kms(*import_, "--encrypted-key-material", "fileb://a.wrapped"))  # the same material again
     assert _decrypt(kms, blob)["Plaintext"] == b64(MESSAGE)
 
@@ -245,16 +245,16 @@ def test_import_errors_and_their_exit_codes(kms: Kms, work: Path) -> None:
         ("--key-material-id", deleted["KeyMaterialId"]),
     ):
         refused = kms(*import_, "--encrypted-key-material", "fileb://a.wrapped", flag, value)
-        assert flag in assert_one_line_error(refused, 2, "UnsupportedOperationException")
+        assert flag in assert_one_line_error(refused, 254, "UnsupportedOperationException")
     refused = kms("delete-imported-key-material", "--key-id", key_id, "--key-material-id", "x" * 64)
-    assert_one_line_error(refused, 2, "UnsupportedOperationException")
+    assert_one_line_error(refused, 254, "UnsupportedOperationException")
     parameters = ["get-parameters-for-import", "--wrapping-key-spec", "RSA_2048"]
     not_external = kms(
         *parameters, "--key-id", kms.key(), "--wrapping-algorithm", "RSAES_OAEP_SHA_1"
     )
-    assert_one_line_error(not_external, 2, "UnsupportedOperationException")
+    assert_one_line_error(not_external, 254, "UnsupportedOperationException")
     mismatch = kms(*parameters, "--key-id", key_id, "--wrapping-algorithm", "SM2PKE")
-    assert_one_line_error(mismatch, 2, "ValidationException")
+    assert_one_line_error(mismatch, 254, "ValidationException")
 
 
 @pytest.mark.parametrize(
@@ -311,19 +311,19 @@ def test_valid_to_takes_iso_8601_and_epoch_seconds(kms: Kms, work: Path) -> None
     )
 
     bad = kms("import-key-material", *import_, "--valid-to", "next tuesday")
-    assert "--valid-to" in assert_one_line_error(bad, 2, "UsageError")
+    assert "--valid-to" in assert_one_line_error(bad, 252, "UsageError")
     too_far = (datetime.now(UTC) + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert_one_line_error(
-        kms("import-key-material", *import_, "--valid-to", too_far), 2, "ValidationException"
+        kms("import-key-material", *import_, "--valid-to", too_far), 254, "ValidationException"
     )
     past = kms("import-key-material", *import_, "--valid-to", "2020-01-01T00:00:00Z")
-    assert_one_line_error(past, 2, "ValidationException")
+    assert_one_line_error(past, 254, "ValidationException")
     soon = later.strftime("%Y-%m-%dT%H:%M:%SZ")
     never = ["--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE"]
     both = kms("import-key-material", *import_, "--valid-to", soon, *never)
-    assert_one_line_error(both, 2, "ValidationException")
+    assert_one_line_error(both, 254, "ValidationException")
     neither = kms("import-key-material", *import_, "--expiration-model", "KEY_MATERIAL_EXPIRES")
-    assert_one_line_error(neither, 2, "ValidationException")
+    assert_one_line_error(neither, 254, "ValidationException")
 
 
 @pytest.mark.parametrize(
@@ -397,7 +397,7 @@ def test_list_key_rotations_pages(kms: Kms) -> None:
         "list-key-rotations", "--key-id", key_id, "--include-key-material", "ALL_KEY_MATERIAL"
     )
     assert "--include-key-material" in assert_one_line_error(
-        refused, 2, "UnsupportedOperationException"
+        refused, 254, "UnsupportedOperationException"
     )
 
 
@@ -414,16 +414,16 @@ def test_automatic_rotation_settings(kms: Kms) -> None:
     next_date = datetime.fromisoformat(status["NextRotationDate"])
     assert timedelta(days=89) < next_date - datetime.now(UTC) <= timedelta(days=90)
     short = kms("enable-key-rotation", "--key-id", key_id, "--rotation-period-in-days", "30")
-    assert_one_line_error(short, 2, "ValidationException")
+    assert_one_line_error(short, 254, "ValidationException")
     assert ok(kms("disable-key-rotation", "--key-id", key_id)).stdout == b""
     assert kms.json("get-key-rotation-status", "--key-id", key_id)["KeyRotationEnabled"] is False
 
     asymmetric = kms.key("--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY")
     for operation in ("enable-key-rotation", "rotate-key-on-demand", "get-key-rotation-status"):
         result = kms(operation, "--key-id", asymmetric)
-        assert_one_line_error(result, 2, "UnsupportedOperationException")
+        assert_one_line_error(result, 254, "UnsupportedOperationException")
     ok(kms("disable-key", "--key-id", key_id))
-    assert_one_line_error(kms("rotate-key-on-demand", "--key-id", key_id), 1, "DisabledException")
+    assert_one_line_error(kms("rotate-key-on-demand", "--key-id", key_id), 254, "DisabledException")
 
 
 def test_alibaba_homes_take_shorter_periods(tmp_path: Path) -> None:
@@ -434,7 +434,7 @@ def test_alibaba_homes_take_shorter_periods(tmp_path: Path) -> None:
     ok(kms("enable-key-rotation", "--key-id", key_id, "--rotation-period-in-days", "7"))
     assert kms.json("get-key-rotation-status", "--key-id", key_id)["RotationPeriodInDays"] == 7
     too_long = kms("enable-key-rotation", "--key-id", key_id, "--rotation-period-in-days", "400")
-    assert_one_line_error(too_long, 2, "ValidationException")
+    assert_one_line_error(too_long, 254, "ValidationException")
 
 
 def test_on_demand_rotation_limit(kms: Kms) -> None:
@@ -442,5 +442,5 @@ def test_on_demand_rotation_limit(kms: Kms) -> None:
     for _ in range(25):
         ok(kms("rotate-key-on-demand", "--key-id", key_id))
     limit = kms("rotate-key-on-demand", "--key-id", key_id)
-    assert_one_line_error(limit, 1, "LimitExceededException")
+    assert_one_line_error(limit, 254, "LimitExceededException")
     assert len(kms.json("list-key-rotations", "--key-id", key_id)["Rotations"]) == 25

@@ -113,8 +113,17 @@ def test_keystore_help_imports_neither_the_keystore_nor_jmespath(
     assert code == 0
     assert stdout.startswith("Usage: kmskit")
     assert COMMANDS[argv[0]].module in modules
+    # The operation table (kmskit.keystore.api*) describes the flags; the rest of the
+    # keystore (SQLite, sealing, the crypto) is not needed for help.
+    table = (
+        "kmskit.keystore",
+        "kmskit.keystore.api",
+        *(f"kmskit.keystore.api_{n}" for n in ("keys", "asymmetric", "material", "table")),
+    )
     heavy = sorted(
-        m for m in modules if layer(m) in (*HEAVY, "keystore", "jmespath", "sqlite3")
+        m
+        for m in modules
+        if layer(m) in (*HEAVY, "keystore", "jmespath", "sqlite3") and m not in table
     )
     assert heavy == [], f"kmskit {' '.join(argv)} imported {heavy[:5]}"
 

@@ -10,7 +10,8 @@ Each script runs in its own empty directory. Lines are read top to bottom:
     exit N                        the command's exit code; required once after every command
     stdout TEXT                   stdout contains TEXT
     stderr TEXT                   stderr contains TEXT
-    error NAME                    the stderr line starts with "NAME: " (the KMS error name)
+    error NAME                    the stderr line starts with "NAME: " (the KMS error name),
+                                  or is kmskit kms's "An error occurred (NAME) when ..."
     json KEY                      stdout is a JSON object with KEY
     json KEY=VALUE                ... and KEY's value equals the JSON literal VALUE
     json-keys K1 K2 ...           the JSON object has exactly these keys
@@ -124,7 +125,8 @@ def _check(line: str, directory: Path, state: _State, lineno: int) -> None:
         holds = arg in stream
         detail = f"{verb} was {stream!r}"
     elif verb == "error":
-        holds = result.stderr.startswith(f"{arg}: ")
+        first = result.stderr.partition("\n")[0]
+        holds = first.startswith(f"{arg}: ") or first.startswith(f"An error occurred ({arg}) ")
         detail = f"stderr was {result.stderr!r}"
     elif verb in ("json", "json-keys"):
         try:

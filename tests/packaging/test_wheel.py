@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("offline", "keystore", "envelope", "cli", "vectors")
+LAYERS = ("offline", "keystore", "envelope", "cli", "server", "vectors")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_installed_wheel_imports_as_documented(installed: Path, tmp_path: Path) 
         "from kmskit.offline import verify, load_public_key\n"
         "from kmskit.keystore import Keystore\n"
         "from kmskit.envelope import encrypt, decrypt, RawAesKeyring\n"
-        "import kmskit.cli.main, kmskit.vectors\n"
+        "import kmskit.cli.main, kmskit.server, kmskit.vectors\n"
         "print(kmskit.__file__)\n"
     )
     proc = _run(installed, "-c", code, cwd=tmp_path)

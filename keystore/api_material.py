@@ -1,4 +1,4 @@
-"""The ``kmskit kms`` operations on key material: importing it (get-parameters-for-import,
+"""The KMS API operations on key material: importing it (get-parameters-for-import,
 import-key-material, delete-imported-key-material) and rotating it (enable-key-rotation,
 disable-key-rotation, get-key-rotation-status, rotate-key-on-demand, list-key-rotations).
 
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kmskit.cli._aws_args import AwsParam
-from kmskit.cli._kms_operation import LIMIT, MARKER, Operation, Result, key_id, kwargs, page
+from kmskit.keystore.api import LIMIT, MARKER, AwsParam, Operation, Result, key_id, kwargs, page
 from kmskit.offline.specs import WRAPPING_KEY_SPECS, WrappingAlgorithm
 
 if TYPE_CHECKING:

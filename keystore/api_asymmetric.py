@@ -1,4 +1,4 @@
-"""The ``kmskit kms`` operations of asymmetric and HMAC keys: sign, verify,
+"""The KMS API operations of asymmetric and HMAC keys: sign, verify,
 get-public-key, derive-shared-secret, generate-mac, verify-mac, the data key pairs, and
 Alibaba's generate-csr.
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kmskit.cli._aws_args import AwsParam
-from kmskit.cli._kms_operation import (
+from kmskit.keystore.api import (
     CONTEXT,
     DRY_RUN,
     GRANT_TOKENS,
     ID_HELP,
     RECIPIENT,
+    AwsParam,
     Operation,
     PemText,
     Result,
@@ -272,8 +272,20 @@ OPERATIONS: tuple[Operation, ...] = (
                 "RSA: RSA_PKCS1_SHA_256 (default) or RSA_PSS_SHA_256 (or the AWS names);"
                 " ECC: the curve's ECDSA_SHA_*; SM2: SM2DSA (SM2-with-SM3, default ID).",
             ),
-            AwsParam("Out", "string", "Write the PEM to FILE instead of stdout.", flag="--out"),
-            AwsParam("Overwrite", "boolean", "Replace --out if it exists.", flag="--overwrite"),
+            AwsParam(
+                "Out",
+                "string",
+                "Write the PEM to FILE instead of stdout.",
+                flag="--out",
+                cli_only=True,
+            ),
+            AwsParam(
+                "Overwrite",
+                "boolean",
+                "Replace --out if it exists.",
+                flag="--overwrite",
+                cli_only=True,
+            ),
         ),
         _generate_csr,
         outputs=("pem",),
