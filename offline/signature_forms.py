@@ -41,6 +41,7 @@ __all__ = [
     "CURVE_ORDERS",
     "SIGNATURE_FORMS",
     "SignatureForm",
+    "convert_ec_signature",
     "decode_signature",
     "ec_signature_to_der",
     "ec_signature_to_raw",
@@ -58,8 +59,8 @@ CURVE_ORDERS: Final[dict[KeySpec, int]] = {
         16,
     ),
     KeySpec.ECC_NIST_P521: int(
-        "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
-        "FA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
+        "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA"
+        "51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
         16,
     ),
     KeySpec.ECC_SECG_P256K1: 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141,
@@ -268,6 +269,28 @@ def _hint(data: bytes, spec: KeySpec, form: SignatureForm) -> str:
     else:
         others = _other_specs_of_raw_length(len(binary), spec)
         if others:
-            extra = f" ({len(binary)} bytes is the raw r‖s length for {', '.join(others)}:"
-            " signed with another key?)"
+            extra = (
+                f" ({len(binary)} bytes is the raw r‖s length for {', '.join(others)}:"
+                " signed with another key?)"
+            )
     return f"{what}, not {wanted} for {spec}{extra}"
+
+
+def convert_ec_signature(
+    data: bytes, spec: KeySpec, *, from_form: SignatureForm, to_form: Literal["der", "raw"]
+) -> bytes:
+    """Re-encode an ECDSA/SM2 signature (``convert-signature``); r and s must be in [1, n−1].
+
+    Raises :class:`SignatureFormatError` (with the hint of :func:`ec_signature_to_der`) when
+    the input does not decode or a value is out of range.
+    """
+    der = ec_signature_to_der(data, spec, from_form)
+    err = SignatureFormatError
+    pos, end = _sm2_der.der_outer(der, err)
+    r, pos = _sm2_der.der_read_uint(der, pos, end, err)
+    s, _ = _sm2_der.der_read_uint(der, pos, end, err)
+    if not (1 <= r < CURVE_ORDERS[spec] and 1 <= s < CURVE_ORDERS[spec]):
+        raise SignatureFormatError(f"r or s outside [1, n-1] for {spec}")
+    if to_form == "der":
+        return der
+    return ec_signature_to_raw(der, spec, "der")

@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -51,7 +49,6 @@ __all__ = [
     "derive_shared_secret",
     "encrypt",
     "generate_private_key",
-    "precompute_verify_table",
     "sign",
     "signature_der_to_raw",
     "signature_raw_to_der",
@@ -114,6 +111,23 @@ def _sm3(*parts: bytes) -> bytes:
     return h.digest()
 
 
+# A key's comb table for verification (offline._sm2_curve.point_table) costs about 25
+# verifications to build and ≈0.7 MB to keep, so a key object builds it on its
+# _TABLE_AFTER-th verification (or at once with precompute()); it lives as long as the key.
+_TABLE_AFTER: Final = 8
+
+
+class _VerifyState:
+    """Mutable per-key-object state: how often it verified, and its table once built."""
+
+    __slots__ = ("table", "uses", "za")
+
+    def __init__(self) -> None:
+        self.uses = 0
+        self.table: _c.PointTable | None = None
+        self.za: dict[bytes, bytes] = {}  # Z_A by ID, for the last few IDs used
+
+
 @dataclass(frozen=True)
 class SM2PublicKey:
     """An SM2 public key: an affine point validated on construction.
@@ -124,12 +138,34 @@ class SM2PublicKey:
 
     x: int
     y: int
+    _verify_state: _VerifyState = field(
+        default_factory=_VerifyState, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not (isinstance(self.x, int) and isinstance(self.y, int)):
             raise TypeError("SM2PublicKey coordinates must be int")
         if not _c.is_on_curve(self.x, self.y):
             raise InvalidPointError("the point is not on the SM2 curve")
+
+    def precompute(self) -> None:
+        """Build this key's verification table now (about 4× faster verifications after).
+
+        :func:`verify` builds it by itself once the same key object has verified a few
+        signatures; call this before a known-large batch to skip the warm-up.
+        """
+        state = self._verify_state
+        if state.table is None:
+            state.table = _c.point_table(self.x, self.y)
+
+    def _verify_table(self) -> _c.PointTable | None:
+        state = self._verify_state
+        if state.table is None:
+            state.uses += 1
+            if state.uses >= _TABLE_AFTER:
+                # Two threads may both build it; either table is the same.
+                state.table = _c.point_table(self.x, self.y)
+        return state.table
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SM2PublicKey:
@@ -273,8 +309,15 @@ def compute_za(public_key: SM2PublicKey, sm2_id: bytes = DEFAULT_ID) -> bytes:
     Raises :class:`ValidationException` for an ID over :data:`MAX_ID_LENGTH` bytes.
     """
     ident = _check_id(sm2_id)
-    entl = (8 * len(ident)).to_bytes(2, "big")
-    return _sm3(entl, ident, _CURVE_PARAMS, _der.i2b(public_key.x), _der.i2b(public_key.y))
+    cache = public_key._verify_state.za
+    za = cache.get(ident)
+    if za is None:
+        entl = (8 * len(ident)).to_bytes(2, "big")
+        za = _sm3(entl, ident, _CURVE_PARAMS, _der.i2b(public_key.x), _der.i2b(public_key.y))
+        if len(cache) >= 4:  # many IDs under one key are rare; keep the cache small
+            cache.clear()
+        cache[ident] = za
+    return za
 
 
 def compute_e(public_key: SM2PublicKey, message: bytes, sm2_id: bytes = DEFAULT_ID) -> bytes:
@@ -366,7 +409,7 @@ def verify(
         raise KMSInvalidSignatureException("malformed SM2 signature") from exc
     t = (r + s) % N
     if t:
-        table = _verify_table(public_key)
+        table = public_key._verify_table()
         if table is None:
             pt = _c.mul_add_base(s, t, public_key.x, public_key.y)
         else:
@@ -374,50 +417,6 @@ def verify(
         if pt is not None and (e + pt[0]) % N == r:
             return True
     raise KMSInvalidSignatureException("SM2 signature does not verify")
-
-
-# Per-key verification tables (offline._sm2_curve.point_table). A table costs about 25
-# verifications to build, so a key gets one on its _TABLE_AFTER-th verification (or at once
-# through precompute_verify_table); the _TABLE_KEYS most recently used are kept (≈0.7 MB each).
-_TABLE_AFTER: Final = 8
-_TABLE_KEYS: Final = 8
-_tables: OrderedDict[tuple[int, int], _c.PointTable] = OrderedDict()
-_uses: OrderedDict[tuple[int, int], int] = OrderedDict()
-_tables_lock = threading.Lock()
-
-
-def precompute_verify_table(public_key: SM2PublicKey) -> None:
-    """Build (or keep) the comb table that makes verification under this key about 4× faster.
-
-    Worth it before many verifications under one key (a batch); :func:`verify` also builds
-    it by itself once a key has verified a few signatures.
-    """
-    point = (public_key.x, public_key.y)
-    with _tables_lock:
-        if point in _tables:
-            _tables.move_to_end(point)
-            return
-    table = _c.point_table(*point)
-    with _tables_lock:
-        _tables[point] = table
-        while len(_tables) > _TABLE_KEYS:
-            _tables.popitem(last=False)
-
-
-def _verify_table(public_key: SM2PublicKey) -> _c.PointTable | None:
-    point = (public_key.x, public_key.y)
-    with _tables_lock:
-        table = _tables.get(point)
-        if table is not None:
-            return table
-        count = _uses.pop(point, 0) + 1
-        _uses[point] = count
-        while len(_uses) > 4 * _TABLE_KEYS:
-            _uses.popitem(last=False)
-    if count < _TABLE_AFTER:
-        return None
-    precompute_verify_table(public_key)
-    return _tables.get(point)
 
 
 def _kdf(z: bytes, length: int) -> bytes:
