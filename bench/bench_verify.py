@@ -38,10 +38,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sm2 import openssl_speed, ops_per_second  # noqa: E402 - bench/ is not a package
+from bench_sm2 import openssl_speed, ops_per_second
 
-from kmskit.offline import sm2  # noqa: E402
-from kmskit.offline.batch import default_jobs  # noqa: E402
+from kmskit.offline import sm2
+from kmskit.offline.batch import default_jobs
 
 
 def _kmskit() -> str:
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = default_jobs()
     n = args.items
 
-    shm = Path("/dev/shm")
+    shm = Path("/dev/shm")  # noqa: S108 - tmpfs on purpose: the disk must not set the pace
     with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as tmp:
         work = Path(tmp)
         items = _p256_items(work, n)
@@ -176,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             per_process_total,
         ),
         (f"bare cryptography verify loop, {n} items in memory, one core", best["bare loop s"]),
-        (f"kmskit offline verify --batch, {n} SM2 under one key (--jobs {jobs})", best["batch sm2 s"]),
+        (
+            f"kmskit offline verify --batch, {n} SM2 under one key (--jobs {jobs})",
+            best["batch sm2 s"],
+        ),
     ]
     print(f"Verification at scale (best of {args.rounds} rounds; {jobs} cores)")
     print()
@@ -184,9 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<84}{seconds:>9.2f} s {n / seconds:>10.0f} /s")
     sm2_batch_rate = n / best["batch sm2 s"]
     os_rate = best.get("openssl verify/s")
-    print(f"{'kmskit sm2.verify, one key (table after 8 uses)':<84}{best['sm2 verify/s']:>23.0f} /s")
-    print(f"{'kmskit sm2.verify, fresh key object each call (no table)':<84}"
-          f"{best['sm2 cold verify/s']:>23.0f} /s")
+    print(
+        f"{'kmskit sm2.verify, one key (table after 8 uses)':<84}{best['sm2 verify/s']:>23.0f} /s"
+    )
+    print(
+        f"{'kmskit sm2.verify, fresh key object each call (no table)':<84}"
+        f"{best['sm2 cold verify/s']:>23.0f} /s"
+    )
     shown = "n/a" if os_rate is None else f"{os_rate:.0f}"
     print(f"{'openssl speed sm2 verify (one core)':<84}{shown:>23} /s")
     print()

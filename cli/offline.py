@@ -140,7 +140,6 @@ def verify(
     any item is in error.
     """
     from kmskit.offline.keys import load_public_key
-    from kmskit.offline.signature_forms import decode_signature
     from kmskit.offline.signing import verify as verify_signature
 
     if batch is not None:
@@ -170,11 +169,12 @@ def verify(
     verify_signature(
         pub,
         data,
-        decode_signature(read_blob(signature, "--signature"), pub, signature_format),  # type: ignore[arg-type]
+        read_blob(signature, "--signature"),
         signing_algorithm,
         mtype,
         sm2_id=ident,
         force=force,
+        signature_format=signature_format,
     )
     if output == "json":
         print_json(

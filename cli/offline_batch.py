@@ -36,7 +36,7 @@ SIGNATURE_FORMAT_OPTION = click.option(
 )
 
 
-def BATCH_OPTIONS(f: Callable[..., None]) -> Callable[..., None]:  # noqa: N802 - a decorator
+def BATCH_OPTIONS(f: Callable[..., None]) -> Callable[..., None]:
     f = click.option(
         "--jobs",
         type=click.IntRange(min=1),
@@ -96,7 +96,9 @@ def print_batch(outcomes: Iterable[BatchOutcome]) -> int:
         counts[outcome.result] = counts.get(outcome.result, 0) + 1
     sys.stdout.flush()
     total = sum(counts.values())
-    parts = ", ".join(f"{counts[k]} {k}" for k in ("valid", "signed", "invalid", "error") if k in counts)
+    parts = ", ".join(
+        f"{counts[k]} {k}" for k in ("valid", "signed", "invalid", "error") if k in counts
+    )
     click.echo(f"{total} items: {parts or 'none'}", err=True)
     if counts.get("error"):
         return EXIT_INPUT

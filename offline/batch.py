@@ -10,8 +10,8 @@ How it stays fast and small:
   flight, so memory does not grow with the input;
 * with ``jobs > 1`` the chunks go to worker processes (forked on Linux; ``spawn``
   elsewhere) and come back in order; a batch that fits in one chunk runs in this process;
-* each process keeps the keys it parsed, by path, for the :data:`KEY_CACHE_SIZE` most
-  recently used paths: a key is parsed once, and an SM2 key object builds its comb table
+* each process keeps the keys it parsed, by file, for the :data:`KEY_CACHE_SIZE` most
+  recently used key files: a key is parsed once, and an SM2 key object builds its comb table
   (:meth:`offline.sm2.SM2PublicKey.precompute`) after a few verifications and then reuses
   it; ECDSA reuses ``cryptography``'s key object.
 """
@@ -34,8 +34,8 @@ from typing import Any, Final, Literal, Protocol
 from kmskit.offline import file_digest, signature_forms
 from kmskit.offline.errors import (
     InvalidKeyUsageException,
-    KmskitError,
     KMSInvalidSignatureException,
+    KmskitError,
 )
 from kmskit.offline.keys import PrivateKey, PublicKey, load_private_key, load_public_key
 from kmskit.offline.signing import sign, verify
@@ -174,24 +174,34 @@ def _run(kind: str, form: str, source: BinaryLines, jobs: int) -> Iterator[Batch
 
 
 class _KeyCache:
-    """The most recently used keys by path, parse failures included (parsed once either way)."""
+    """The most recently used keys, parse failures included (parsed once either way).
+
+    Entries are keyed by the file's identity and version (device, inode, size, mtime), not
+    its name: two spellings of one path share an entry, and a key file replaced between
+    two batches in one process is read again.
+    """
 
     def __init__(self, loader: Callable[[bytes], Any]) -> None:
         self._loader = loader
-        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, int, int, int], Any] = OrderedDict()
 
     def get(self, path: str) -> Any:
-        entry = self._entries.get(path)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            raise _ItemError(f"cannot read key {path}: {exc.strerror}") from None
+        ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        entry = self._entries.get(ident)
         if entry is None:
             try:
                 entry = self._loader(_read_file(path, "key"))
             except (KmskitError, ValueError, _ItemError) as exc:
                 entry = _ItemError(f"{path}: {_name(exc)}: {exc}")
-            self._entries[path] = entry
+            self._entries[ident] = entry
             while len(self._entries) > KEY_CACHE_SIZE:
                 self._entries.popitem(last=False)
         else:
-            self._entries.move_to_end(path)
+            self._entries.move_to_end(ident)
         if isinstance(entry, _ItemError):
             raise entry
         return entry
@@ -312,8 +322,7 @@ def _verify_one(obj: dict[str, Any], default_form: str) -> tuple[str, str | None
     else:
         signature = _b64(obj, "signatureBase64")
     try:
-        der = signature_forms.decode_signature(signature, pub, form)  # type: ignore[arg-type]
-        verify(pub, message, der, algorithm, mtype, sm2_id=sm2_id)
+        verify(pub, message, signature, algorithm, mtype, sm2_id=sm2_id, signature_format=form)
     except KMSInvalidSignatureException as exc:
         return "invalid", str(exc)
     return "valid", None

@@ -37,18 +37,12 @@ _MU_LENGTH: Final = 64
 
 class Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
-    def readinto(self, buffer: bytearray, /) -> int | None: ...
 
 
-def _feed(update: Callable[[memoryview], object], stream: Readable, chunk_size: int) -> None:
-    """Feed the stream to ``update`` through one reused buffer: memory stays constant."""
-    buf = bytearray(chunk_size)
-    view = memoryview(buf)
-    while True:
-        n = stream.readinto(buf)
-        if not n:
-            return
-        update(view[:n])
+def _feed(update: Callable[[bytes], object], stream: Readable, chunk_size: int) -> None:
+    """Feed the stream to ``update`` one chunk at a time: memory stays constant."""
+    while chunk := stream.read(chunk_size):
+        update(chunk)
 
 
 def digest_of_stream(

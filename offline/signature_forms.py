@@ -68,7 +68,11 @@ CURVE_ORDERS: Final[dict[KeySpec, int]] = {
 }
 _ED25519_SIGNATURE: Final = 64
 # FIPS 204 Table 2: signature sizes of ML-DSA-44/65/87.
-_MLDSA_SIGNATURE: Final = {KeySpec.ML_DSA_44: 2420, KeySpec.ML_DSA_65: 3309, KeySpec.ML_DSA_87: 4627}
+_MLDSA_SIGNATURE: Final = {
+    KeySpec.ML_DSA_44: 2420,
+    KeySpec.ML_DSA_65: 3309,
+    KeySpec.ML_DSA_87: 4627,
+}
 
 _HEX: Final = re.compile(rb"(?:[0-9A-Fa-f]{2})+")
 _BASE64: Final = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
@@ -216,7 +220,7 @@ def decode_signature(
         if len(decoded) == length:
             return decoded
     raise KMSInvalidSignatureException(
-        f"malformed signature: {_describe(signature)}; a {spec} signature is {length} bytes"
+        f"malformed signature: {_describe(signature)}; {spec} signatures are {length} bytes"
     )
 
 

@@ -49,11 +49,15 @@ def verify(
     *,
     sm2_id: bytes | None = None,
     force: bool = False,
+    signature_format: str | None = None,
 ) -> bool:
     """Verify ``signature`` over ``message`` the way KMS Verify would.
 
     ``sm2_id`` is the SM2 distinguishing ID for SM2DSA RAW (default ``1234567812345678``).
     ``force`` only overrides the refusal of a key whose known usage is not SIGN_VERIFY.
+    ``signature_format`` (``der``, ``raw`` or ``auto``) accepts the encodings of
+    :func:`offline.signature_forms.decode_signature` (raw r‖s, base64 or hex text); without
+    it the signature is taken as KMS returns it (DER for ECDSA and SM2).
 
     Returns ``True``. Raises :class:`KMSInvalidSignatureException` when the signature does not
     verify (including a malformed signature), :class:`InvalidKeyUsageException` for an
@@ -69,6 +73,10 @@ def verify(
         sm2_id,
         force=force,
     )
+    if signature_format is not None:
+        from kmskit.offline.signature_forms import decode_signature
+
+        signature = decode_signature(signature, public_key, signature_format)  # type: ignore[arg-type]
     verify_with_key(public_key.key, algorithm, mtype, message, signature, sm2_id=sm2_id)
     return True
 

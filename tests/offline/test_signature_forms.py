@@ -186,7 +186,7 @@ def test_fixed_length_algorithms_take_text_too() -> None:
     sig = key.sign(b"m")
     for form in (sig, sig.hex().encode(), base64.b64encode(sig) + b"\n"):
         assert decode_signature(form, pub) == sig
-    with pytest.raises(KMSInvalidSignatureException, match="63 bytes.*64 bytes"):
+    with pytest.raises(KMSInvalidSignatureException, match=r"63 bytes.*64 bytes"):
         decode_signature(sig[:-1], pub)
     with pytest.raises(ValidationException, match="ECDSA and SM2 only"):
         decode_signature(sig, pub, "raw")
