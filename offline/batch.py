@@ -310,8 +310,13 @@ def _item(line: bytes) -> dict[str, Any]:
     return obj
 
 
-def _verify_one(obj: dict[str, Any], default_form: str) -> tuple[str, str | None]:
-    pub: PublicKey = _public_keys.get(_string(obj, "publicKey") or _missing("publicKey"))
+def _verify_one(
+    obj: dict[str, Any], default_form: str, keys: dict[str, Any]
+) -> tuple[str, str | None]:
+    path = _string(obj, "publicKey") or _missing("publicKey")
+    pub: PublicKey | None = keys.get(path)
+    if pub is None:
+        pub = keys[path] = _public_keys.get(path)
     algorithm = _string(obj, "signingAlgorithm") or _missing("signingAlgorithm")
     form = _string(obj, "signatureFormat") or default_form
     if form not in signature_forms.SIGNATURE_FORMS:
@@ -342,13 +347,15 @@ def _missing(name: str) -> str:
 def process_chunk(kind: str, form: str, chunk: Iterable[tuple[int, bytes]]) -> list[_Raw]:
     """Run one chunk of (line number, line) items; module-level so workers can import it."""
     out: list[_Raw] = []
+    # Keys by path for this chunk only: saves a stat() per item; files are re-checked per chunk.
+    keys: dict[str, Any] = {}
     for number, line in chunk:
         ident: Any = None
         try:
             obj = _item(line)
             ident = obj.get("id")
             if kind == "verify":
-                result, reason = _verify_one(obj, form)
+                result, reason = _verify_one(obj, form, keys)
                 out.append((number, ident, result, reason, None))
             else:
                 out.append((number, ident, "signed", None, _sign_one(obj)))

@@ -85,6 +85,21 @@ def order_length(spec: KeySpec) -> int:
 
 
 def _parses_as_der(data: bytes) -> bool:
+    """Strict DER SEQUENCE{INTEGER, INTEGER} spanning ``data`` (rule 1)."""
+    n = len(data)
+    if n < 8 or data[0] != 0x30:
+        return False
+    if data[1] == n - 2 and n - 2 < 0x80:
+        # Short-form lengths (every curve but P-521): the same checks as below, inline,
+        # because a batch runs this once per signature.
+        if data[2] != 2:
+            return False
+        lr = data[3]
+        i = 4 + lr
+        if lr == 0 or i + 2 > n or data[i] != 2 or data[i + 1] != n - i - 2:
+            return False
+        ls = data[i + 1]
+        return ls > 0 and _minimal_uint(data, 4, lr) and _minimal_uint(data, i + 2, ls)
     err = SignatureFormatError
     try:
         pos, end = _sm2_der.der_outer(data, err)
@@ -93,6 +108,13 @@ def _parses_as_der(data: bytes) -> bool:
     except SignatureFormatError:
         return False
     return pos == end
+
+
+def _minimal_uint(data: bytes, start: int, length: int) -> bool:
+    """A non-negative INTEGER content with no superfluous leading zero byte."""
+    if data[start] & 0x80:
+        return False
+    return not (length > 1 and data[start] == 0 and not data[start + 1] & 0x80)
 
 
 def _der_error(data: bytes) -> str:

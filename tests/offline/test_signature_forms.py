@@ -200,3 +200,32 @@ def test_convert_refuses_out_of_range_values() -> None:
     too_long = utils.encode_dss_signature(1 << 300, 1)
     with pytest.raises(SignatureFormatError, match="longer than the 32-byte order"):
         ec_signature_to_raw(too_long, KeySpec.ECC_NIST_P256)
+
+
+def test_der_fast_path_agrees_with_the_strict_parser() -> None:
+    """Every one-byte change and truncation of a few DER signatures is judged the same by
+    the inline short-form check and by the general strict DER reader."""
+    from kmskit.offline import _sm2_der, signature_forms
+
+    def strict(data: bytes) -> bool:
+        err = SignatureFormatError
+        try:
+            pos, end = _sm2_der.der_outer(data, err)
+            _, pos = _sm2_der.der_read_uint(data, pos, end, err)
+            _, pos = _sm2_der.der_read_uint(data, pos, end, err)
+        except SignatureFormatError:
+            return False
+        return pos == end
+
+    samples = [
+        bytes.fromhex("3006020101020101"),
+        bytes.fromhex("300802020080020200ff"),
+        _sm2_der.encode_signature(2**255 + 5, 7),
+    ]
+    for der in samples:
+        for cut in range(len(der)):
+            assert signature_forms._parses_as_der(der[:cut]) is strict(der[:cut])
+        for i in range(len(der)):
+            for value in range(256):
+                mutated = der[:i] + bytes([value]) + der[i + 1 :]
+                assert signature_forms._parses_as_der(mutated) is strict(mutated), mutated.hex()
