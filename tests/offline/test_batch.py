@@ -198,3 +198,34 @@ def test_outcome_json() -> None:
         "result": "invalid",
         "reason": "bad",
     }
+
+
+class _Lines:
+    """An endless-looking source that makes its lines on demand (nothing held in memory)."""
+
+    def __init__(self, count: int, line: bytes) -> None:
+        self.count, self.line = count, line
+
+    def readline(self, size: int = -1) -> bytes:
+        if not self.count:
+            return b""
+        self.count -= 1
+        return self.line
+
+
+def test_memory_does_not_grow_with_the_input(p256: ec.EllipticCurvePrivateKey) -> None:
+    import tracemalloc
+
+    line = (json.dumps(_item(id="x", message="msg", signature="msg.sig")) + "\n").encode()
+
+    def peak(count: int) -> int:
+        tracemalloc.start()
+        try:
+            results = sum(o.result == "valid" for o in verify_batch(_Lines(count, line), jobs=1))
+            assert results == count
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(2 * batch.CHUNK_ITEMS), peak(12 * batch.CHUNK_ITEMS)
+    assert large < small + 256 * 1024, (small, large)
