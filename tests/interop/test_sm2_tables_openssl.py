@@ -25,14 +25,15 @@ def test_openssl_signatures_under_one_key(tmp_path: Path) -> None:
     key = tmp_path / "key.pem"
     _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:SM2", "-out", key)
     pub_pem = _openssl("pkey", "-in", key, "-pubout")
-    cold, warm = sm2.SM2PublicKey.from_pem(pub_pem), sm2.SM2PublicKey.from_pem(pub_pem)
+    warm = sm2.SM2PublicKey.from_pem(pub_pem)
     warm.precompute()
     for i in range(24):
         message = tmp_path / f"m{i}"
         message.write_bytes(b"firmware image %d\n" % i)
         der = _openssl("dgst", "-sm3", "-sign", key, "-sigopt", "distid:1234567812345678", message)
+        cold = sm2.SM2PublicKey.from_pem(pub_pem)  # a fresh object: no table yet
         for pub in (cold, warm):
             assert sm2.verify(pub, message.read_bytes(), der) is True
             with pytest.raises(KMSInvalidSignatureException):
                 sm2.verify(pub, message.read_bytes() + b"!", der)
-    assert warm._verify_state.table is not None
+    assert warm._verify_state.table is not None and cold._verify_state.table is None
