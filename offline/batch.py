@@ -28,12 +28,11 @@ import sys
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
 
 from kmskit.offline import file_digest, signature_forms
 from kmskit.offline.errors import (
-    InvalidKeyUsageException,
     KMSInvalidSignatureException,
     KmskitError,
 )
@@ -61,6 +60,9 @@ _MAX_SMALL_FILE: Final = 1 << 20
 
 Result = Literal["valid", "invalid", "error", "signed"]
 _Raw = tuple[int, Any, str, str | None, str | None]  # index, id, result, reason, signature b64
+# What a worker sends back: the outcome's fields and its JSON line, serialised in the worker
+# so that the process that reads and writes does as little per item as possible.
+_Done = tuple[_Raw, str]
 
 
 class BinaryLines(Protocol):
@@ -76,14 +78,23 @@ class BatchOutcome:
     result: Result
     reason: str | None = None
     signature: str | None = None  # base64, for sign batches
+    _line: str | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> str:
-        doc: dict[str, Any] = {"index": self.index, "id": self.id, "result": self.result}
-        if self.signature is not None:
-            doc["signatureBase64"] = self.signature
-        if self.reason is not None:
-            doc["reason"] = self.reason
-        return json.dumps(doc, ensure_ascii=False)
+        """The outcome as one JSON object (the CLI's output line, without the newline)."""
+        if self._line is not None:
+            return self._line
+        return _outcome_json((self.index, self.id, self.result, self.reason, self.signature))
+
+
+def _outcome_json(raw: _Raw) -> str:
+    index, ident, result, reason, signature = raw
+    doc: dict[str, Any] = {"index": index, "id": ident, "result": result}
+    if signature is not None:
+        doc["signatureBase64"] = signature
+    if reason is not None:
+        doc["reason"] = reason
+    return json.dumps(doc, ensure_ascii=False)
 
 
 class _ItemError(Exception):
@@ -151,22 +162,22 @@ def _run(kind: str, form: str, source: BinaryLines, jobs: int) -> Iterator[Batch
     head = list(itertools.islice(chunks, 2))
     if jobs <= 1 or len(head) < 2:
         for chunk in itertools.chain(head, chunks):
-            for raw in process_chunk(kind, form, chunk):
-                yield BatchOutcome(*raw)  # type: ignore[arg-type]
+            for raw, line in process_chunk(kind, form, chunk):
+                yield BatchOutcome(*raw, line)  # type: ignore[arg-type]
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=multiprocessing.get_context(method)
     ) as pool:
-        pending: deque[Future[list[_Raw]]] = deque()
+        pending: deque[Future[list[_Done]]] = deque()
         for chunk in itertools.chain(head, chunks):
             pending.append(pool.submit(process_chunk, kind, form, chunk))
             if len(pending) >= 2 * jobs:
-                for raw in pending.popleft().result():
-                    yield BatchOutcome(*raw)  # type: ignore[arg-type]
+                for raw, line in pending.popleft().result():
+                    yield BatchOutcome(*raw, line)  # type: ignore[arg-type]
         while pending:
-            for raw in pending.popleft().result():
-                yield BatchOutcome(*raw)  # type: ignore[arg-type]
+            for raw, line in pending.popleft().result():
+                yield BatchOutcome(*raw, line)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,23 +355,27 @@ def _missing(name: str) -> str:
     raise _ItemError(f"{name} is required")
 
 
-def process_chunk(kind: str, form: str, chunk: Iterable[tuple[int, bytes]]) -> list[_Raw]:
+def process_chunk(kind: str, form: str, chunk: Iterable[tuple[int, bytes]]) -> list[_Done]:
     """Run one chunk of (line number, line) items; module-level so workers can import it."""
-    out: list[_Raw] = []
+    out: list[_Done] = []
     # Keys by path for this chunk only: saves a stat() per item; files are re-checked per chunk.
     keys: dict[str, Any] = {}
     for number, line in chunk:
         ident: Any = None
+        raw: _Raw
         try:
             obj = _item(line)
             ident = obj.get("id")
             if kind == "verify":
                 result, reason = _verify_one(obj, form, keys)
-                out.append((number, ident, result, reason, None))
+                raw = (number, ident, result, reason, None)
             else:
-                out.append((number, ident, "signed", None, _sign_one(obj)))
+                raw = (number, ident, "signed", None, _sign_one(obj))
         except _ItemError as exc:
-            out.append((number, ident, "error", str(exc), None))
-        except (KmskitError, InvalidKeyUsageException, ValueError) as exc:
-            out.append((number, ident, "error", f"{_name(exc)}: {exc}", None))
+            raw = (number, ident, "error", str(exc), None)
+        except KmskitError as exc:
+            raw = (number, ident, "error", f"{_name(exc)}: {exc}", None)
+        except ValueError as exc:  # e.g. an unencodable sm2Id
+            raw = (number, ident, "error", f"{_name(exc)}: {exc}", None)
+        out.append((raw, _outcome_json(raw)))
     return out
