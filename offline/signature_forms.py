@@ -74,6 +74,15 @@ _MLDSA_SIGNATURE: Final = {
     KeySpec.ML_DSA_87: 4627,
 }
 
+# Signature lengths of the fixed-length families, for hints only.
+_FIXED_LENGTHS: Final = {
+    KeySpec.RSA_2048: 256,
+    KeySpec.RSA_3072: 384,
+    KeySpec.RSA_4096: 512,
+    KeySpec.ECC_NIST_EDWARDS25519: _ED25519_SIGNATURE,
+    **_MLDSA_SIGNATURE,
+}
+
 _HEX: Final = re.compile(rb"(?:[0-9A-Fa-f]{2})+")
 _BASE64: Final = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 _BASE64URL: Final = re.compile(rb"[A-Za-z0-9_-]+={0,2}")
@@ -238,11 +247,17 @@ def decode_signature(
     length = _fixed_length(public_key)
     if len(signature) == length:
         return signature
+    binary = signature
     for _, decoded in _text_decodings(signature):
         if len(decoded) == length:
             return decoded
+        binary = decoded
+        break
+    others = [str(s) for s, n in _FIXED_LENGTHS.items() if n == len(binary) and s is not spec]
+    extra = f" ({len(binary)} bytes is a {' or '.join(others)} signature: another key?)"
     raise KMSInvalidSignatureException(
         f"malformed signature: {_describe(signature)}; {spec} signatures are {length} bytes"
+        + (extra if others else "")
     )
 
 

@@ -229,3 +229,11 @@ def test_der_fast_path_agrees_with_the_strict_parser() -> None:
             for value in range(256):
                 mutated = der[:i] + bytes([value]) + der[i + 1 :]
                 assert signature_forms._parses_as_der(mutated) is strict(mutated), mutated.hex()
+
+
+def test_rsa_hint_names_the_key_size_the_signature_fits() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pub = PublicKey.from_key(rsa.generate_private_key(65537, 3072).public_key())
+    with pytest.raises(KMSInvalidSignatureException, match="256 bytes is a RSA_2048 signature"):
+        decode_signature(base64.b64encode(bytes(range(256))), pub)
