@@ -94,7 +94,11 @@ def _outcome_json(raw: _Raw) -> str:
         doc["signatureBase64"] = signature
     if reason is not None:
         doc["reason"] = reason
-    return json.dumps(doc, ensure_ascii=False)
+    return _ENCODER.encode(doc)
+
+
+# One encoder for every line: json.dumps with any non-default option builds a new one per call.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False)
 
 
 class _ItemError(Exception):
@@ -313,7 +317,8 @@ def _item(line: bytes) -> dict[str, Any]:
     if not line:
         raise _ItemError(f"line longer than {MAX_LINE} bytes")
     try:
-        obj = json.loads(line)
+        # Decoded here (a BOM is dropped): json's own encoding detection costs more.
+        obj = json.loads(line.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError):
         raise _ItemError("not a JSON object") from None
     if not isinstance(obj, dict):
