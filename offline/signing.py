@@ -12,6 +12,7 @@ A failed check raises: ``verify`` returns ``True`` or raises
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -150,6 +151,12 @@ def _hash(algorithm: SigningAlgorithm) -> hashes.HashAlgorithm:
     return pyca_hash(signing_profile(algorithm).hash)
 
 
+@cache
+def _ecdsa_prehashed(algorithm: SigningAlgorithm) -> ec.ECDSA:
+    """One immutable ECDSA parameter object per algorithm (batches verify thousands)."""
+    return ec.ECDSA(utils.Prehashed(_hash(algorithm)))
+
+
 def _rsa_padding(algorithm: SigningAlgorithm) -> padding.AsymmetricPadding:
     if algorithm in _PSS:
         h = _hash(algorithm)
@@ -179,9 +186,7 @@ def verify_with_key(
             )
         elif isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(
-                signature,
-                _digest(algorithm, message_type, message),
-                ec.ECDSA(utils.Prehashed(_hash(algorithm))),
+                signature, _digest(algorithm, message_type, message), _ecdsa_prehashed(algorithm)
             )
         elif isinstance(key, ed25519.Ed25519PublicKey):
             _verify_ed25519(key, algorithm, message_type, message, signature)
