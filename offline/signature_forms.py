@@ -14,9 +14,12 @@ decoding, is unambiguous:
 3. otherwise text that is all hex digits (even length, whitespace ignored) is hex; else text
    in the base64 alphabet is base64; the decoded bytes must then satisfy 1 or 2.
 
-A raw signature cannot be read as DER by accident (that needs bytes 0 and 2 to be 0x30 and
-0x02 *and* every length to match); a text form is always longer than ``2·L``, and base64 of
-DER starts with ``M`` (0x30), which is not a hex digit, so the readings never overlap.
+For real signatures the readings do not overlap: raw bytes read as DER only if bytes 0 and 2
+are 0x30 and 0x02 *and* every length matches (odds below 2⁻⁴⁰); text never reads as DER (byte
+2 of DER is 0x02, not printable); text is exactly ``2·L`` characters only when it encodes a
+DER value of about L bytes, which needs r and s of half their usual length (odds about
+2⁻⁴ᴸ); and base64 of DER starts with ``M`` (0x30), which is not a hex digit. The
+``der``/``raw`` forms settle any doubt.
 """
 
 from __future__ import annotations
