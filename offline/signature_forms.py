@@ -17,8 +17,8 @@ decoding, is unambiguous:
 For real signatures the readings do not overlap: raw bytes read as DER only if bytes 0 and 2
 are 0x30 and 0x02 *and* every length matches (odds below 2⁻⁴⁰); text never reads as DER (byte
 2 of DER is 0x02, not printable); text is exactly ``2·L`` characters only when it encodes a
-DER value of about L bytes, which needs r and s of half their usual length (odds about
-2⁻⁴ᴸ); and base64 of DER starts with ``M`` (0x30), which is not a hex digit. The
+DER value of at most 1.5·L bytes, which needs r and s far shorter than usual (odds
+2⁻¹²⁸ or lower); and base64 of DER starts with ``M`` (0x30), which is not a hex digit. The
 ``der``/``raw`` forms settle any doubt.
 """
 
