@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import click
 
-from kmskit.cli._files import check_output_path, read_blob, write_output
+from kmskit.cli._files import check_output_path, open_input, read_blob, write_output
+from kmskit.cli.offline_batch import (
+    BATCH_OPTIONS,
+    DIGEST_OF_OPTION,
+    SIGNATURE_FORMAT_OPTION,
+    message_or_digest,
+    print_batch,
+    refuse_with_batch,
+    require_option,
+)
 from kmskit.cli.offline_output import (
     OUTPUT_OPTION,
     OVERWRITE_OPTION,
@@ -85,48 +94,87 @@ def inspect_key(key_file: str, output: str) -> None:
 
 
 @offline.command()
-@click.option("--public-key", required=True, metavar="FILE", help="The public key (any format).")
-@click.option("--signing-algorithm", required=True, type=names_choice(SigningAlgorithm))
-@click.option("--message", required=True, metavar="FILE", help="The message or digest.")
+@click.option("--public-key", metavar="FILE", help="The public key (any format).")
+@click.option("--signing-algorithm", type=names_choice(SigningAlgorithm))
+@click.option("--message", metavar="FILE", help="The message (RAW, up to 4096 bytes) or digest.")
+@DIGEST_OF_OPTION
 @click.option(
-    "--signature", required=True, metavar="FILE", help="The signature (DER for ECDSA/SM2)."
+    "--signature",
+    metavar="FILE",
+    help="The signature: DER or raw r‖s for ECDSA/SM2, binary, or base64 or hex text of it.",
 )
+@SIGNATURE_FORMAT_OPTION
 @click.option(
     "--message-type",
     type=names_choice(MessageType),
-    default="RAW",
-    show_default=True,
-    help="RAW (up to 4096 bytes, hashed here), DIGEST, or EXTERNAL_MU for ML-DSA.",
+    help="RAW (default; up to 4096 bytes, hashed here), DIGEST, or EXTERNAL_MU for ML-DSA.",
 )
 @with_sm2_id_options
 @click.option(
     "--force", is_flag=True, help="Verify even if the key's stated usage is not SIGN_VERIFY."
 )
+@BATCH_OPTIONS
 @OUTPUT_OPTION
+@click.pass_context
 def verify(
-    public_key: str,
-    signing_algorithm: str,
-    message: str,
-    signature: str,
-    message_type: str,
+    ctx: click.Context,
+    public_key: str | None,
+    signing_algorithm: str | None,
+    message: str | None,
+    digest_of: str | None,
+    signature: str | None,
+    signature_format: str,
+    message_type: str | None,
     sm2_id: str | None,
     sm2_id_hex: str | None,
     force: bool,
+    batch: str | None,
+    jobs: int | None,
     output: str,
 ) -> None:
-    """Verify a signature as KMS Verify would. Exit 0 if valid, 1 if not."""
+    """Verify a signature as KMS Verify would. Exit 0 if valid, 1 if not.
+
+    --digest-of FILE hashes a file of any size here and verifies a signature made over that
+    digest (MessageType DIGEST, or EXTERNAL_MU for ML-DSA). --batch FILE verifies JSON Lines
+    items (docs/offline.md, "Batches"): exit 0 if all are valid, 1 if any is invalid, 2 if
+    any item is in error.
+    """
     from kmskit.offline.keys import load_public_key
     from kmskit.offline.signing import verify as verify_signature
 
+    if batch is not None:
+        refuse_with_batch(
+            public_key=public_key,
+            signing_algorithm=signing_algorithm,
+            message=message,
+            digest_of=digest_of,
+            signature=signature,
+            message_type=message_type,
+            sm2_id=sm2_id,
+            sm2_id_hex=sm2_id_hex,
+            force=force,
+        )
+        from kmskit.offline.batch import verify_batch
+
+        with open_input(batch, "--batch") as source:
+            ctx.exit(print_batch(verify_batch(source, jobs=jobs, signature_form=signature_format)))
+    public_key = require_option(public_key, "--public-key")
+    signing_algorithm = require_option(signing_algorithm, "--signing-algorithm")
+    signature = require_option(signature, "--signature")
     pub = load_public_key(read_blob(public_key, "--public-key"))
+    ident = sm2_id_from_options(sm2_id, sm2_id_hex)
+    data, mtype, ident = message_or_digest(
+        lambda: pub, signing_algorithm, message, digest_of, message_type, ident
+    )
     verify_signature(
         pub,
-        read_blob(message, "--message"),
+        data,
         read_blob(signature, "--signature"),
         signing_algorithm,
-        message_type,
-        sm2_id=sm2_id_from_options(sm2_id, sm2_id_hex),
+        mtype,
+        sm2_id=ident,
         force=force,
+        signature_format=signature_format,
     )
     if output == "json":
         print_json(
@@ -137,35 +185,62 @@ def verify(
 
 
 @offline.command()
-@click.option("--private-key", required=True, metavar="FILE", help="PKCS#8 or SEC1, PEM or DER.")
-@click.option("--signing-algorithm", required=True, type=names_choice(SigningAlgorithm))
-@click.option("--message", required=True, metavar="FILE", help="The message or digest.")
-@click.option("--message-type", type=names_choice(MessageType), default="RAW", show_default=True)
+@click.option("--private-key", metavar="FILE", help="PKCS#8 or SEC1, PEM or DER.")
+@click.option("--signing-algorithm", type=names_choice(SigningAlgorithm))
+@click.option("--message", metavar="FILE", help="The message (RAW, up to 4096 bytes) or digest.")
+@DIGEST_OF_OPTION
+@click.option("--message-type", type=names_choice(MessageType), help="RAW (default), DIGEST, …")
 @with_sm2_id_options
+@BATCH_OPTIONS
 @blob_output("Write the raw signature here (- for stdout).")
+@click.pass_context
 def sign(
-    private_key: str,
-    signing_algorithm: str,
-    message: str,
-    message_type: str,
+    ctx: click.Context,
+    private_key: str | None,
+    signing_algorithm: str | None,
+    message: str | None,
+    digest_of: str | None,
+    message_type: str | None,
     sm2_id: str | None,
     sm2_id_hex: str | None,
+    batch: str | None,
+    jobs: int | None,
     out: str | None,
     overwrite: bool,
     output: str,
 ) -> None:
-    """Sign as KMS Sign would, with a local private key (for example a data key pair)."""
+    """Sign as KMS Sign would, with a local private key (for example a data key pair).
+
+    --digest-of FILE signs the digest of a file of any size (MessageType DIGEST, or
+    EXTERNAL_MU for ML-DSA). --batch FILE signs JSON Lines items (privateKey instead of
+    publicKey) and prints one JSON line per item with signatureBase64, for making fixtures.
+    """
     from kmskit.offline.keys import load_private_key
     from kmskit.offline.signing import sign as sign_message
 
+    if batch is not None:
+        refuse_with_batch(
+            private_key=private_key,
+            signing_algorithm=signing_algorithm,
+            message=message,
+            digest_of=digest_of,
+            message_type=message_type,
+            sm2_id=sm2_id,
+            sm2_id_hex=sm2_id_hex,
+            out=out,
+        )
+        from kmskit.offline.batch import sign_batch
+
+        with open_input(batch, "--batch") as source:
+            ctx.exit(print_batch(sign_batch(source, jobs=jobs)))
+    private_key = require_option(private_key, "--private-key")
+    signing_algorithm = require_option(signing_algorithm, "--signing-algorithm")
     priv = load_private_key(read_blob(private_key, "--private-key"))
-    signature = sign_message(
-        priv,
-        read_blob(message, "--message"),
-        signing_algorithm,
-        message_type,
-        sm2_id=sm2_id_from_options(sm2_id, sm2_id_hex),
+    ident = sm2_id_from_options(sm2_id, sm2_id_hex)
+    data, mtype, ident = message_or_digest(
+        priv.public_key, signing_algorithm, message, digest_of, message_type, ident
     )
+    signature = sign_message(priv, data, signing_algorithm, mtype, sm2_id=ident)
     emit_blob(
         signature,
         "Signature",

@@ -20,20 +20,49 @@ from kmskit.cli.offline_output import (
 _ENCODINGS = click.Choice(["DER", "C1C3C2", "C1C2C3"])
 
 
+_EC_SPECS = ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2"]
+
+
 @click.command("convert-signature")
-@click.option("--signature", required=True, metavar="FILE", help="The SM2 signature.")
-@click.option("--from", "from_form", type=click.Choice(["DER", "RAW"]), required=True)
+@click.option(
+    "--signature",
+    required=True,
+    metavar="FILE",
+    help="The ECDSA or SM2 signature (binary, or base64 or hex text of it).",
+)
+@click.option(
+    "--key-spec",
+    type=click.Choice(_EC_SPECS),
+    default="SM2",
+    show_default=True,
+    help="The signing key's spec (sets the raw r‖s width).",
+)
+@click.option("--from", "from_form", type=click.Choice(["DER", "RAW", "AUTO"]), required=True)
 @click.option("--to", "to_form", type=click.Choice(["DER", "RAW"]), required=True)
 @blob_output("Write the result here (- for stdout).")
 def convert_signature(
-    signature: str, from_form: str, to_form: str, out: str | None, overwrite: bool, output: str
+    signature: str,
+    key_spec: str,
+    from_form: str,
+    to_form: str,
+    out: str | None,
+    overwrite: bool,
+    output: str,
 ) -> None:
-    """Convert an SM2 signature between DER SEQUENCE{r, s} (KMS) and raw 64-byte r‖s."""
-    from kmskit.offline import sm2
+    """Convert an ECDSA or SM2 signature between DER SEQUENCE{r, s} (KMS) and raw r‖s.
 
-    data = read_blob(signature, "--signature")
-    der = data if from_form == "DER" else sm2.signature_raw_to_der(data)
-    result = der if to_form == "DER" else sm2.signature_der_to_raw(der)
+    Raw r‖s (IEEE P1363, JOSE, PKCS#11, gmssl) pads r and s to the curve order's length:
+    64 bytes for P-256, secp256k1 and SM2, 96 for P-384, 132 for P-521.
+    """
+    from kmskit.offline.signature_forms import convert_ec_signature
+    from kmskit.offline.specs import KeySpec
+
+    result = convert_ec_signature(
+        read_blob(signature, "--signature"),
+        KeySpec(key_spec),
+        from_form=from_form.lower(),  # type: ignore[arg-type]
+        to_form=to_form.lower(),  # type: ignore[arg-type]
+    )
     emit_blob(
         result, "Signature", {"Encoding": to_form}, out=out, output=output, overwrite=overwrite
     )

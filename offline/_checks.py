@@ -71,7 +71,8 @@ def check_signing_input(
         if len(message) > MAX_RAW_MESSAGE:
             raise ValidationException(
                 f"a RAW message is at most {MAX_RAW_MESSAGE} bytes (got {len(message)});"
-                " hash it and pass --message-type DIGEST"
+                " hash it and pass MessageType DIGEST (kmskit offline verify and sign:"
+                " --digest-of FILE)"
             )
     elif len(message) != prof.digest_length:
         raise ValidationException(

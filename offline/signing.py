@@ -12,6 +12,7 @@ A failed check raises: ``verify`` returns ``True`` or raises
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -49,11 +50,15 @@ def verify(
     *,
     sm2_id: bytes | None = None,
     force: bool = False,
+    signature_format: str | None = None,
 ) -> bool:
     """Verify ``signature`` over ``message`` the way KMS Verify would.
 
     ``sm2_id`` is the SM2 distinguishing ID for SM2DSA RAW (default ``1234567812345678``).
     ``force`` only overrides the refusal of a key whose known usage is not SIGN_VERIFY.
+    ``signature_format`` (``der``, ``raw`` or ``auto``) accepts the encodings of
+    :func:`offline.signature_forms.decode_signature` (raw r‖s, base64 or hex text); without
+    it the signature is taken as KMS returns it (DER for ECDSA and SM2).
 
     Returns ``True``. Raises :class:`KMSInvalidSignatureException` when the signature does not
     verify (including a malformed signature), :class:`InvalidKeyUsageException` for an
@@ -69,6 +74,10 @@ def verify(
         sm2_id,
         force=force,
     )
+    if signature_format is not None:
+        from kmskit.offline.signature_forms import decode_signature
+
+        signature = decode_signature(signature, public_key, signature_format)  # type: ignore[arg-type]
     verify_with_key(public_key.key, algorithm, mtype, message, signature, sm2_id=sm2_id)
     return True
 
@@ -142,6 +151,12 @@ def _hash(algorithm: SigningAlgorithm) -> hashes.HashAlgorithm:
     return pyca_hash(signing_profile(algorithm).hash)
 
 
+@cache
+def _ecdsa_prehashed(algorithm: SigningAlgorithm) -> ec.ECDSA:
+    """One immutable ECDSA parameter object per algorithm (batches verify thousands)."""
+    return ec.ECDSA(utils.Prehashed(_hash(algorithm)))
+
+
 def _rsa_padding(algorithm: SigningAlgorithm) -> padding.AsymmetricPadding:
     if algorithm in _PSS:
         h = _hash(algorithm)
@@ -171,9 +186,7 @@ def verify_with_key(
             )
         elif isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(
-                signature,
-                _digest(algorithm, message_type, message),
-                ec.ECDSA(utils.Prehashed(_hash(algorithm))),
+                signature, _digest(algorithm, message_type, message), _ecdsa_prehashed(algorithm)
             )
         elif isinstance(key, ed25519.Ed25519PublicKey):
             _verify_ed25519(key, algorithm, message_type, message, signature)

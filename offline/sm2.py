@@ -111,6 +111,23 @@ def _sm3(*parts: bytes) -> bytes:
     return h.digest()
 
 
+# A key's comb table for verification (offline._sm2_curve.point_table) costs about 30
+# plain verifications to build and ≈2 MB to keep, so a key object builds it on its
+# _TABLE_AFTER-th verification (or at once with precompute()); it lives as long as the key.
+_TABLE_AFTER: Final = 16
+
+
+class _VerifyState:
+    """Mutable per-key-object state: how often it verified, and its table once built."""
+
+    __slots__ = ("table", "uses", "za")
+
+    def __init__(self) -> None:
+        self.uses = 0
+        self.table: _c.PointTable | None = None
+        self.za: dict[bytes, bytes] = {}  # Z_A by ID, for the last few IDs used
+
+
 @dataclass(frozen=True)
 class SM2PublicKey:
     """An SM2 public key: an affine point validated on construction.
@@ -121,12 +138,34 @@ class SM2PublicKey:
 
     x: int
     y: int
+    _verify_state: _VerifyState = field(
+        default_factory=_VerifyState, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not (isinstance(self.x, int) and isinstance(self.y, int)):
             raise TypeError("SM2PublicKey coordinates must be int")
         if not _c.is_on_curve(self.x, self.y):
             raise InvalidPointError("the point is not on the SM2 curve")
+
+    def precompute(self) -> None:
+        """Build this key's verification table now (verifications about 5× faster).
+
+        :func:`verify` builds it by itself once the same key object has verified a few
+        signatures; call this before a known-large batch to skip the warm-up.
+        """
+        state = self._verify_state
+        if state.table is None:
+            state.table = _c.point_table(self.x, self.y)
+
+    def _verify_table(self) -> _c.PointTable | None:
+        state = self._verify_state
+        if state.table is None:
+            state.uses += 1
+            if state.uses >= _TABLE_AFTER:
+                # Two threads may both build it; either table is the same.
+                state.table = _c.point_table(self.x, self.y)
+        return state.table
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SM2PublicKey:
@@ -270,8 +309,15 @@ def compute_za(public_key: SM2PublicKey, sm2_id: bytes = DEFAULT_ID) -> bytes:
     Raises :class:`ValidationException` for an ID over :data:`MAX_ID_LENGTH` bytes.
     """
     ident = _check_id(sm2_id)
-    entl = (8 * len(ident)).to_bytes(2, "big")
-    return _sm3(entl, ident, _CURVE_PARAMS, _der.i2b(public_key.x), _der.i2b(public_key.y))
+    cache = public_key._verify_state.za
+    za = cache.get(ident)
+    if za is None:
+        entl = (8 * len(ident)).to_bytes(2, "big")
+        za = _sm3(entl, ident, _CURVE_PARAMS, _der.i2b(public_key.x), _der.i2b(public_key.y))
+        if len(cache) >= 4:  # many IDs under one key are rare; keep the cache small
+            cache.clear()
+        cache[ident] = za
+    return za
 
 
 def compute_e(public_key: SM2PublicKey, message: bytes, sm2_id: bytes = DEFAULT_ID) -> bytes:
@@ -363,7 +409,11 @@ def verify(
         raise KMSInvalidSignatureException("malformed SM2 signature") from exc
     t = (r + s) % N
     if t:
-        pt = _c.mul_add_base(s, t, public_key.x, public_key.y)
+        table = public_key._verify_table()
+        if table is None:
+            pt = _c.mul_add_base(s, t, public_key.x, public_key.y)
+        else:
+            pt = _c.mul_add_tabled(s, t, table)
         if pt is not None and (e + pt[0]) % N == r:
             return True
     raise KMSInvalidSignatureException("SM2 signature does not verify")

@@ -829,3 +829,54 @@ def test_fallbacks_without_gmpy2_and_without_hashlib_sm3() -> None:
         check=False,
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+# --- per-key verification tables (point_table / mul_add_tabled) ------------------------
+
+
+_TABLE_D = 0x3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8  # annex d
+_TABLE = _sm2_curve.point_table(PUB.x, PUB.y)
+
+
+@FAST
+@given(u=st.integers(0, N - 1), v=st.integers(0, N - 1))
+@example(u=N - 1, v=N - 1)
+@example(u=0, v=0)
+@example(u=N - _TABLE_D, v=1)  # (n-d)·G + d·G = infinity
+@example(u=_TABLE_D, v=1)  # d·G + P with P = d·G: the addition must fall back to doubling
+def test_mul_add_tabled_matches_reference(u: int, v: int) -> None:
+    assert KEY.d == _TABLE_D
+    expected = _sm2_curve.add_affine(
+        _sm2_curve.mul_reference(u, *G), _sm2_curve.mul_reference(v, PUB.x, PUB.y)
+    )
+    assert _sm2_curve.mul_add_tabled(u, v, _TABLE) == expected
+
+
+def test_mul_add_tabled_refuses_scalars_out_of_range() -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        _sm2_curve.mul_add_tabled(N, 1, _TABLE)
+
+
+def test_annex_signature_with_and_without_the_key_table() -> None:
+    der = bytes.fromhex(SIG["signature_der"])
+    cold = sm2.SM2PublicKey(PUB.x, PUB.y)
+    warm = sm2.SM2PublicKey(PUB.x, PUB.y)
+    warm.precompute()
+    for pub in (cold, warm):
+        assert sm2.verify(pub, MSG, der) is True
+        assert sm2.verify(pub, bytes.fromhex(SIG["e"]), der, prehashed=True) is True
+        for bit in (0, 100, 8 * len(der) - 1):
+            with pytest.raises(KMSInvalidSignatureException):
+                sm2.verify(pub, MSG, flip(der, bit))
+    assert cold._verify_state.table is None and warm._verify_state.table is not None
+
+
+def test_a_key_builds_its_table_after_a_few_verifications() -> None:
+    key = sm2.generate_private_key()
+    pub = sm2.SM2PublicKey(key.public_key().x, key.public_key().y)
+    signatures = [sm2.sign(key, b"m%d" % i) for i in range(12)]
+    for i, der in enumerate(signatures):
+        assert sm2.verify(pub, b"m%d" % i, der) is True
+        with pytest.raises(KMSInvalidSignatureException):
+            sm2.verify(pub, b"m%d" % (i + 1), der)
+    assert pub._verify_state.table is not None

@@ -34,6 +34,7 @@ _EXPECTED_OUTPUT = {
     "Encrypt and decrypt a file under a keystore key": "AES_256_GCM_HKDF_SHA512_COMMIT_KEY 18000\n",
     "Encrypt and decrypt under a raw AES key": "",
     "Verify a KMS signature offline": "tampered release refused\n",
+    "Verify large files and many signatures": "good valid\nother invalid\n",
     "GenerateDataKey and Decrypt in the keystore": "wrong context refused, as KMS does\n",
 }
 
