@@ -18,8 +18,28 @@ so the ``kmskit`` command, whose modules live under this package, starts fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import os as _os
+import signal as _signal
+import sys as _sys
+
+
+def _exit_on_early_interrupt(signum: int, frame: object) -> None:
+    _os.write(2, b"Interrupted.\n")
+    _os._exit(130)
+
+
+# The ``kmskit`` command imports this package first. Ctrl-C during the imports that follow
+# (click, the CLI: the first ~100 ms) would print a KeyboardInterrupt traceback; the console
+# script and ``python -m kmskit`` exit quietly with 130 instead, until cli.main.run() takes
+# over. A program importing the library keeps its own SIGINT handling.
+_MAIN_FILE = str(getattr(_sys.modules.get("__main__"), "__file__", None) or "")
+if _os.path.basename(_MAIN_FILE) == "kmskit" or _MAIN_FILE.endswith(
+    _os.path.join("kmskit", "__main__.py")
+):
+    _signal.signal(_signal.SIGINT, _exit_on_early_interrupt)
+
+import importlib  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:
     from kmskit.envelope import (
