@@ -10,11 +10,11 @@ spec: docs/keystore.md#home, docs/keystore.md#schema
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from kmskit.keystore.home import create_private, make_private
+from kmskit.keystore.home import create_private
 from kmskit.offline.errors import KeystoreError
 
 __all__ = [
@@ -112,6 +112,13 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
+class KeystoreConnection(sqlite3.Connection):
+    """A connection that runs ``after_commit`` (the audit anchor's update) after each
+    successful commit of a write transaction."""
+
+    after_commit: Callable[[], None] | None = None
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed, mode 0600) the keystore database and bring its schema up to
     date.
@@ -121,12 +128,20 @@ def connect(path: Path) -> sqlite3.Connection:
     """
     try:
         create_private(path)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            path,
+            isolation_level=None,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
+            factory=KeystoreConnection,
+        )
     except (OSError, sqlite3.Error) as exc:
         raise KeystoreError(f"cannot open keystore database {path}: {exc}") from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        _check_ours(conn, path)
+        # One snapshot: a concurrent first use may commit the schema between two reads, and
+        # an application id of 0 beside tables would then look like a foreign database.
+        with read_transaction(conn):
+            _check_ours(conn, path)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise KeystoreError(f"keystore database {path} cannot use WAL mode")
@@ -141,8 +156,8 @@ def connect(path: Path) -> sqlite3.Connection:
     except BaseException:
         conn.close()
         raise
-    for name in (path.name, path.name + "-wal", path.name + "-shm"):
-        make_private(path.with_name(name))
+    # The -wal and -shm files take the database file's mode (0600 from create_private). A
+    # mode the owner set since is theirs to keep: never changed back here.
     return conn
 
 
@@ -179,13 +194,19 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
 
 
 def commit(conn: sqlite3.Connection) -> None:
-    """Commit; on failure roll back and raise :class:`KeystoreError`."""
+    """Commit; on failure roll back and raise :class:`KeystoreError`. Then run the
+    connection's ``after_commit`` hook; its failure does not undo a committed operation (the
+    audit anchor it updates catches up on the next commit)."""
     try:
         conn.commit()
     except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.rollback()
         raise KeystoreError(f"keystore commit failed: {exc}") from None
+    hook = getattr(conn, "after_commit", None)
+    if hook is not None:
+        with suppress(KeystoreError):
+            hook()
 
 
 @contextmanager
@@ -218,7 +239,7 @@ def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def _begin(conn: sqlite3.Connection, statement: str) -> None:
     try:
         conn.execute(statement)
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         raise KeystoreError(f"keystore is busy or unavailable: {exc}") from None
 
 

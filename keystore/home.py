@@ -125,14 +125,6 @@ def create_private(path: Path) -> None:
         os.close(fd)
 
 
-def make_private(path: Path) -> None:
-    """Set mode 0600 on ``path`` if it exists (the database's companions)."""
-    try:
-        os.chmod(path, _FILE_MODE)
-    except FileNotFoundError:
-        pass
-
-
 def write_private_file(path: Path, data: bytes | bytearray) -> None:
     """Write ``data`` to ``path`` atomically (temp file, fsync, rename, fsync dir), mode 0600.
 
