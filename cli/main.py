@@ -239,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(_file_error(exc), err=True)
         return EXIT_FAILED
     except Exception as exc:  # a bug: still one line, unless debugging
+        if isinstance(exc, UnicodeEncodeError) and "surrogates" in str(exc):
+            # An argument that was not UTF-8 (PEP 383) reached a text field.
+            click.echo("ValidationException: an argument is not valid UTF-8", err=True)
+            return EXIT_USAGE
         if debug:
             traceback.print_exc()
         click.echo(

@@ -104,7 +104,16 @@ def sm2_id_from_options(text: str | None, hex_id: str | None) -> bytes | None:
             return bytes.fromhex(hex_id)
         except ValueError:
             raise click.BadParameter("not hex", param_hint="--sm2-id-hex") from None
-    return None if text is None else text.encode("utf-8")
+    if text is None:
+        return None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a non-UTF-8 argument (PEP 383 surrogates)
+        from kmskit.offline.errors import ValidationException
+
+        raise ValidationException(
+            "--sm2-id is not valid UTF-8; give it with --sm2-id-hex"
+        ) from None
 
 
 def with_sm2_id_options(f: Callable[..., None]) -> Callable[..., None]:

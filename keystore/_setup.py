@@ -93,8 +93,15 @@ def open_keystore(
     unreadable).
     """
     path = resolve_home(home)
+    with _database_errors(path):
+        return _open_keystore(path, passphrase, create, clock, rng)
+
+
+def _open_keystore(
+    path: Path, passphrase: str | None, create: bool, clock: Clock, rng: Rng
+) -> Keystore:
     db_path = path / DB_NAME
-    if not db_path.exists():
+    if not _exists(db_path) or _is_empty(db_path):
         _refuse_lost_database(path)
         if not create:
             raise KeystoreError(f"no keystore at {path} (run kmskit init)")
@@ -171,11 +178,44 @@ def _initialise(
     return master
 
 
+@contextlib.contextmanager
+def _database_errors(path: Path) -> Iterator[None]:
+    """A damaged database (``database disk image is malformed``), one that cannot be written
+    (``attempt to write a readonly database``) or a home we may not read is a KeystoreError:
+    one line, exit 1, never a bug report."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise KeystoreError(f"the keystore database in {path} cannot be used: {exc}") from None
+    except PermissionError as exc:
+        raise KeystoreError(f"cannot open the keystore in {path}: {exc.strerror}") from None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise KeystoreError(f"cannot open the keystore at {path}: {exc.strerror}") from None
+    return True
+
+
+def _is_empty(db_path: Path) -> bool:
+    """An empty database file with no write-ahead log beside it (a concurrent first use
+    keeps its new schema in ``-wal`` until a checkpoint: that one is not empty)."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    try:
+        return db_path.stat().st_size == 0 and (not _exists(wal) or wal.stat().st_size == 0)
+    except FileNotFoundError:
+        return True
+
+
 def _refuse_lost_database(path: Path) -> None:
     """Refuse to make a new database beside the master key or audit anchor of a lost one:
     that would silently start an empty keystore (every key gone) whose fresh audit log
     verifies. Nothing is changed; restore the database from a backup."""
-    left = [name for name in (MASTER_KEY_NAME, ANCHOR_NAME) if (path / name).exists()]
+    left = [name for name in (MASTER_KEY_NAME, ANCHOR_NAME) if _exists(path / name)]
     if left:
         raise KeystoreError(
             f"{path / DB_NAME} is missing or empty but {' and '.join(left)} is there: refusing"
@@ -223,20 +263,22 @@ def open_audit_log(home: str | os.PathLike[str] | None = None) -> Iterator[Audit
     """
     path = resolve_home(home)
     db_path = path / DB_NAME
-    if not db_path.exists():
-        _refuse_lost_database(path)
-        raise KeystoreError(f"no keystore at {path} (run kmskit init)")
-    conn = connect(db_path)
-    try:
-        meta = read_meta(conn)
-        if "sealing" not in meta:
+    with _database_errors(path):
+        if not _exists(db_path) or _is_empty(db_path):
             _refuse_lost_database(path)
             raise KeystoreError(f"no keystore at {path} (run kmskit init)")
-        anchor = read_anchor(path)
-        if anchor is None and meta.get(_ANCHORED):
-            problem: str | None = f"{ANCHOR_NAME} is missing"
-        else:
-            problem = None if anchor is None else check_anchor(conn, anchor)
-        yield AuditLog(lambda: conn, anchor_problem=problem)
+        conn = connect(db_path)
+    try:
+        with _database_errors(path):  # also around the caller's reads (a damaged page)
+            meta = read_meta(conn)
+            if "sealing" not in meta:
+                _refuse_lost_database(path)
+                raise KeystoreError(f"no keystore at {path} (run kmskit init)")
+            anchor = read_anchor(path)
+            if anchor is None and meta.get(_ANCHORED):
+                problem: str | None = f"{ANCHOR_NAME} is missing"
+            else:
+                problem = None if anchor is None else check_anchor(conn, anchor)
+            yield AuditLog(lambda: conn, anchor_problem=problem)
     finally:
         conn.close()

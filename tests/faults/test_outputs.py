@@ -230,14 +230,29 @@ def test_kms_paramfile_input_is_protected(work: Path) -> None:
     """A ``file://`` value read by ``kmskit kms`` is an input too (generate-csr --out)."""
     home = work / "home"
     created = kmskit(
-        "kms", "create-key", "--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY",
-        "--home", home,
+        "kms",
+        "create-key",
+        "--key-spec",
+        "ECC_NIST_P256",
+        "--key-usage",
+        "SIGN_VERIFY",
+        "--home",
+        home,
     )
     key_id = ok(created).json()["KeyMetadata"]["KeyId"]
     Path("id.txt").write_text(key_id)
     result = kmskit(
-        "kms", "generate-csr", "--key-id", "file://id.txt", "--common-name", "x",
-        "--out", "id.txt", "--overwrite", "--home", home,
+        "kms",
+        "generate-csr",
+        "--key-id",
+        "file://id.txt",
+        "--common-name",
+        "x",
+        "--out",
+        "id.txt",
+        "--overwrite",
+        "--home",
+        home,
     )
     _refused(result)
     assert Path("id.txt").read_text() == key_id
@@ -292,9 +307,7 @@ def test_output_group_takes_back_published_members(
     assert listing(work) == []
 
 
-def test_metadata_line_and_output_go_together(
-    work: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_metadata_line_and_output_go_together(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _inputs()
     tree = work / "tree"
     tree.mkdir()
@@ -312,7 +325,14 @@ def test_metadata_line_and_output_go_together(
     monkeypatch.setattr(output_file.Output, "publish", second_fails)
     Path("meta.jsonl").write_text('{"earlier": "line"}\n')
     result = kmskit(
-        "encrypt", "-r", tree, "-o", "out", "--wrapping-key", AES, "--metadata-output",
+        "encrypt",
+        "-r",
+        tree,
+        "-o",
+        "out",
+        "--wrapping-key",
+        AES,
+        "--metadata-output",
         "meta.jsonl",
     )
     assert_one_line_error(result, 2, USAGE)
@@ -380,8 +400,16 @@ def test_unwritable_directory_is_one_line(shared: Path) -> None:
     assert "Permission denied" in one_line(result, 1, FILE_ERROR)
     assert listing(locked) == []
     result = run(
-        ["offline", "generate-key-pair", "--key-pair-spec", "ECC_NIST_P256",
-         "--private-key-out", "locked/k.pem", "--public-key-out", "pub.pem"],
+        [
+            "offline",
+            "generate-key-pair",
+            "--key-pair-spec",
+            "ECC_NIST_P256",
+            "--private-key-out",
+            "locked/k.pem",
+            "--public-key-out",
+            "pub.pem",
+        ],
         cwd=shared,
         prefix=prefix,
     )
