@@ -503,7 +503,7 @@ def _integer(text: str, hint: str) -> int:
 def _json(text: str, hint: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise click.BadParameter(f"Invalid JSON: {exc}", param_hint=hint) from None
 
 

@@ -21,7 +21,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
 
-from kmskit.offline.errors import KeyFormatError, UnsupportedKeySpecError
+from kmskit.offline.errors import InvalidPointError, KeyFormatError, UnsupportedKeySpecError
 from kmskit.offline.specs import (
     ALIBABA_KEY_USAGES,
     EncryptionAlgorithm,
@@ -309,7 +309,10 @@ def _public_from_unsupported_spki(der: bytes) -> AnyPublicKey:
 
     curve = _spki_curve_oid(der)
     if curve == SM2_CURVE_OID or _spki_algorithm_oid(der) == SM2_CURVE_OID + ".1":
-        return SM2PublicKey.from_spki_der(der)
+        try:
+            return SM2PublicKey.from_spki_der(der)
+        except InvalidPointError:  # found by tests/fuzz: a key file that is not a key
+            raise KeyFormatError("the SM2 public key is not a point on the curve") from None
     raise UnsupportedKeySpecError(
         f"unsupported public key algorithm (curve {curve})"
         if curve
@@ -345,6 +348,8 @@ def _public_from_certificate(der: bytes) -> AnyPublicKey:
         raise KeyFormatError("malformed X.509 certificate") from None
     try:
         return cert.public_key()  # type: ignore[return-value]
+    except ValueError:  # found by tests/fuzz: a point off its curve escaped as ValueError
+        raise KeyFormatError("the certificate's public key is invalid") from None
     except UnsupportedAlgorithm:
         from asn1crypto import x509 as asn1_x509
 
@@ -358,7 +363,7 @@ def _public_from_certificate(der: bytes) -> AnyPublicKey:
 def _load_public_json(text: bytes) -> PublicKey:
     try:
         doc = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise KeyFormatError("input looks like JSON but does not parse") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("PublicKey"), str):
         raise KeyFormatError("JSON has no PublicKey field (expected GetPublicKey output)")
@@ -379,7 +384,11 @@ def _load_public_json(text: bytes) -> PublicKey:
     if stated is not None:
         if not isinstance(stated, str):
             raise KeyFormatError("KeySpec must be a string")
-        if key_spec_from_name(stated) is not pub.spec:
+        try:
+            stated_spec = key_spec_from_name(stated)
+        except ValueError:  # found by tests/fuzz: ValidationException is not documented here
+            raise UnsupportedKeySpecError(f"JSON names an unknown KeySpec {stated!r}") from None
+        if stated_spec is not pub.spec:
             raise KeyFormatError(f"JSON says KeySpec {stated} but the key is {pub.spec}")
     return _with_json_algorithms(pub, doc)
 
@@ -463,7 +472,7 @@ def load_private_key(data: bytes) -> PrivateKey:
     if stripped.startswith(b"{"):
         try:
             doc = json.loads(stripped)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise KeyFormatError("input looks like JSON but does not parse") from None
         blob = doc.get("PrivateKeyPlaintext") if isinstance(doc, dict) else None
         if not isinstance(blob, str):
