@@ -433,3 +433,21 @@ def test_closed_stdin_is_a_usage_error(work: Path) -> None:
     )
     one_line(result, 2, USAGE)
     assert not Path("m").exists()
+
+
+# -- nothing unverified reaches stdout ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("verb", ["rewrap", "decrypt"])
+def test_tampered_message_releases_nothing_to_stdout(verb: str, work: Path) -> None:
+    """The last frame is damaged: every earlier frame verifies, yet stdout stays empty."""
+    _inputs()
+    ok(kmskit("encrypt", "data.bin", "-o", "m", "--wrapping-key", AES, "--frame-length", "1024"))
+    message = bytearray(Path("m").read_bytes())
+    message[-5] ^= 1  # inside the final frame's tag
+    Path("m").write_bytes(bytes(message))
+    args = ["-o", "-", "--wrapping-key", AES]
+    if verb == "rewrap":
+        args += ["--add-wrapping-key", "provider=raw-aes,namespace=ns,name=k2,key-file=aes.key"]
+    result = kmskit(verb, "m", *args)
+    assert_one_line_error(result, 1, "PayloadAuthenticationError")  # and stdout is empty
