@@ -151,7 +151,35 @@ def plan(
             if key in seen:
                 raise click.UsageError(f"two inputs would both write {job.target}")
             seen.add(key)
+    if metadata_output not in (None, STDIO):
+        _check_metadata_output(str(metadata_output), jobs)
     return jobs
+
+
+def _check_metadata_output(path: str, jobs: list[Job]) -> None:
+    """The metadata log is appended to: it must be neither an input nor an output."""
+    try:
+        log = os.stat(path)
+    except OSError:
+        log = None
+    log_key = os.path.realpath(path)
+    for job in jobs:
+        for other in (job.source, job.target):
+            if other == STDIO:
+                continue
+            try:
+                st = os.stat(other)
+            except OSError:
+                st = None
+            same = (
+                (st.st_dev, st.st_ino) == (log.st_dev, log.st_ino)
+                if st is not None and log is not None
+                else os.path.realpath(other) == log_key
+            )
+            if same:
+                raise click.UsageError(
+                    f"--metadata-output {path} is also {other}: name another file"
+                )
 
 
 @contextlib.contextmanager

@@ -63,8 +63,10 @@ def init_home(
     )
     path = resolve_home(home)
     make_home_dir(path)
-    _refuse_lost_database(path)
-    conn = connect(path / DB_NAME)
+    with _database_errors(path):
+        if not _exists(path / DB_NAME) or _is_empty(path / DB_NAME):
+            _refuse_lost_database(path)
+        conn = connect(path / DB_NAME)
     try:
         created = _initialise(conn, path, config, passphrase, clock, rng)
         if created is None:

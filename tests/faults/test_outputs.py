@@ -451,3 +451,14 @@ def test_tampered_message_releases_nothing_to_stdout(verb: str, work: Path) -> N
         args += ["--add-wrapping-key", "provider=raw-aes,namespace=ns,name=k2,key-file=aes.key"]
     result = kmskit(verb, "m", *args)
     assert_one_line_error(result, 1, "PayloadAuthenticationError")  # and stdout is empty
+
+
+def test_metadata_output_is_never_an_input_or_output(work: Path) -> None:
+    _inputs()
+    data = Path("data.bin").read_bytes()
+    for path in ("data.bin", "m"):
+        result = kmskit(
+            "encrypt", "data.bin", "-o", "m", "--wrapping-key", AES, "--metadata-output", path
+        )
+        assert "--metadata-output" in assert_one_line_error(result, 2, USAGE)
+    assert Path("data.bin").read_bytes() == data and not Path("m").exists()
