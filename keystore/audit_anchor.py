@@ -3,10 +3,11 @@
 The hash chain alone shows an edited or removed record in the middle, but not a log cut
 short, nor a database deleted (a fresh one verifies) or swapped for an old copy. The anchor
 file ``audit.anchor`` holds the number of records and the hash of the newest one, and a MAC
-under the master key. It is rewritten after every committed write (atomically, under a lock
-on the home directory, always from the newest committed state), so it never runs ahead of
-the database: a crash between commit and rewrite leaves it one step behind, which the next
-write repairs.
+under the master key. It is created before the commit that creates the home, and brought
+up to date after every committed write (under a lock on the home directory, always from the
+newest committed state), so it never runs ahead of the database: a crash between commit and
+update leaves it behind, which the next write repairs. The file holds two slots updated in
+turn (:func:`update_anchor`), so a write torn by a crash never loses both.
 
 The database is consistent with the anchor when it holds at least ``Count`` records and
 record ``Count`` has hash ``HeadHash``. :func:`check_anchor` runs on every open (refusing a
@@ -45,6 +46,9 @@ __all__ = [
 ANCHOR_NAME = "audit.anchor"
 _VERSION = 1
 _MAC_LABEL = b"kmskit audit anchor v1\x00"
+# Two fixed-size slots of one JSON line each; the one with more records is the anchor.
+_SLOTS = 2
+_SLOT = 256
 
 
 class Mac(Protocol):
@@ -68,24 +72,53 @@ def anchor_of(conn: sqlite3.Connection) -> Anchor:
     return Anchor(int(row[0]), bytes(row[1]))
 
 
+def _slot_text(anchor: Anchor, mac: Mac) -> bytes:
+    doc = {
+        "Version": _VERSION,
+        "Count": anchor.count,
+        "HeadHash": anchor.head.hex(),
+        "Mac": mac.fingerprint(anchor._message()).hex(),
+    }
+    line = json.dumps(doc, sort_keys=True).encode("ascii")
+    return line.ljust(_SLOT - 1) + b"\n"
+
+
+def _parse_slot(raw: bytes) -> tuple[Anchor, bytes] | None:
+    try:
+        doc = json.loads(raw)
+        anchor = Anchor(int(doc["Count"]), bytes.fromhex(doc["HeadHash"]))
+        tag = bytes.fromhex(doc["Mac"])
+        if doc["Version"] != _VERSION or len(anchor.head) != 32 or anchor.count < 0:
+            return None
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return anchor, tag
+
+
+def _newest_slot(data: bytes) -> tuple[int, Anchor, bytes] | None:
+    """(slot index, anchor, MAC) of the readable slot with the most records."""
+    best: tuple[int, Anchor, bytes] | None = None
+    for index in range(_SLOTS):
+        parsed = _parse_slot(data[index * _SLOT : (index + 1) * _SLOT])
+        if parsed is not None and (best is None or parsed[0].count > best[1].count):
+            best = (index, *parsed)
+    return best
+
+
 def read_anchor(home: Path, *, mac: Mac | None = None) -> Anchor | None:
     """The anchor of ``home``, or None if it has none. Raises :class:`AuditLogError` if it is
     damaged or (with ``mac``) was not written with this master key."""
     path = home / ANCHOR_NAME
     try:
-        text = path.read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise KeystoreError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        doc = json.loads(text)
-        anchor = Anchor(int(doc["Count"]), bytes.fromhex(doc["HeadHash"]))
-        tag = bytes.fromhex(doc["Mac"])
-        if doc["Version"] != _VERSION or len(anchor.head) != 32 or anchor.count < 0:
-            raise ValueError("bad anchor")
-    except (ValueError, KeyError, TypeError):
-        raise AuditLogError(f"{path} is damaged") from None
+    newest = _newest_slot(data)
+    if newest is None:
+        raise AuditLogError(f"{path} is damaged")
+    _, anchor, tag = newest
     if mac is not None and not hmac.compare_digest(mac.fingerprint(anchor._message()), tag):
         raise AuditLogError(f"{path} was not written by this keystore (its MAC does not match)")
     return anchor
@@ -121,14 +154,9 @@ def _home_locked(home: Path) -> Iterator[None]:
 
 
 def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
-    """Replace the anchor file (atomically, fsynced). Raises :class:`KeystoreError`."""
-    doc = {
-        "Version": _VERSION,
-        "Count": anchor.count,
-        "HeadHash": anchor.head.hex(),
-        "Mac": mac.fingerprint(anchor._message()).hex(),
-    }
-    data = (json.dumps(doc, sort_keys=True) + "\n").encode("ascii")
+    """Create the anchor file (atomically, fsynced), both slots holding ``anchor``. Raises
+    :class:`KeystoreError`."""
+    data = _slot_text(anchor, mac) * _SLOTS
     try:
         write_output(str(home / ANCHOR_NAME), data, overwrite=True, secret=True)
     except (FileAccessError, OSError) as exc:
@@ -136,13 +164,30 @@ def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
 
 
 def update_anchor(conn: sqlite3.Connection, home: Path, mac: Mac) -> None:
-    """Rewrite the anchor from the newest committed state (never backwards). Call after a
-    commit, outside any transaction. Raises :class:`KeystoreError` on an I/O failure."""
+    """Bring the anchor up to the newest committed state (never backwards). Call after a
+    commit, outside any transaction. Raises :class:`KeystoreError` on an I/O failure.
+
+    The older of the two slots is overwritten in place: a write torn by a crash spoils at
+    most that slot, and the other still holds an earlier, valid state. No fsync: the
+    database committed (and synced) first, so whatever a crash leaves of the anchor is at
+    most behind the database, never ahead of it, and being behind is allowed.
+    """
+    path = home / ANCHOR_NAME
     try:
         with _home_locked(home):
             newest = anchor_of(conn)
-            current = read_anchor(home)
-            if current is None or current.count < newest.count:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+            except FileNotFoundError:
                 write_anchor(home, newest, mac)
+                return
+            try:
+                current = _newest_slot(os.pread(fd, _SLOT * _SLOTS, 0))
+                if current is not None and current[1].count >= newest.count:
+                    return
+                slot = 0 if current is None else (current[0] + 1) % _SLOTS
+                os.pwrite(fd, _slot_text(newest, mac), slot * _SLOT)
+            finally:
+                os.close(fd)
     except OSError as exc:
         raise KeystoreError(f"cannot update the audit anchor: {exc.strerror}") from None
