@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
@@ -20,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 from kmskit.offline.errors import InvalidPointError, KeyFormatError, UnsupportedKeySpecError
 from kmskit.offline.specs import (
@@ -343,7 +345,11 @@ def _spki_curve_oid(der: bytes) -> str | None:
 
 def _public_from_certificate(der: bytes) -> AnyPublicKey:
     try:
-        cert = x509.load_der_x509_certificate(der)
+        # A non-positive serial number is only a deprecation warning today (an error in a
+        # later cryptography): not a second line on stderr for the CLI (found by tests/fuzz).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
     except ValueError:
         raise KeyFormatError("malformed X.509 certificate") from None
     try:

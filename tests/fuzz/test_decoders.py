@@ -381,3 +381,16 @@ def test_deeply_nested_json_is_a_format_error(depth: int) -> None:
         load_public_key(b"{" + b'"PublicKey":' + deep)
     with pytest.raises(KeyFormatError):
         load_private_key(b"{" + b'"PrivateKeyPlaintext":' + deep)
+
+
+def test_certificate_with_serial_zero_loads_without_a_warning() -> None:
+    """Found by ``make fuzz``: cryptography warns (CryptographyDeprecationWarning) on a
+    non-positive serial number, which the CLI would print as a second stderr line."""
+    import warnings
+
+    der = next(k for k in key_files()["public"] if k.startswith(b"0\x82") and b"fuzz" in k)
+    at = der.index(b"\x02\x01\x01")  # the serial number, 1
+    zero = der[:at] + b"\x02\x01\x00" + der[at + 3 :]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_public_key(zero).spec is KeySpec.ECC_NIST_P256
