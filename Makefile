@@ -11,7 +11,7 @@ PACKAGE_DIRS := facade offline keystore envelope envelope/keyrings cli server ve
 EDITABLE := --config-settings editable_mode=strict
 LINT_PATHS := facade offline keystore envelope cli server vectors tests bench
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean fuzz
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ lint: $(STAMP)
 
 test: $(STAMP) $(MPL_STAMP) lint
 	$(PY) -m pytest
+
+# A long property-based campaign over every decoder (make test runs the same tests briefly).
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(STAMP)
+	KMSKIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q tests/fuzz
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -319,7 +319,8 @@ def _global_options(
     chosen: Mapping[str, str | bool],
     request: Mapping[str, Any],
 ) -> GlobalOptions:
-    output = str(chosen.get("output", _default_output(command.outputs)))
+    # --output wins over AWS_DEFAULT_OUTPUT, which is only read without it.
+    output = str(chosen["output"] if "output" in chosen else _default_output(command.outputs))
     if output not in command.outputs:
         allowed = " or ".join(command.outputs)
         raise click.BadParameter(
@@ -367,10 +368,16 @@ def kebab_dest(dest: str) -> str:
 
 
 def _default_output(outputs: Sequence[str]) -> str:
-    """``AWS_DEFAULT_OUTPUT`` is honoured when it names a format the command prints."""
-    env = os.environ.get("AWS_DEFAULT_OUTPUT", "json")
+    """``AWS_DEFAULT_OUTPUT`` is honoured when it names a format the command prints.
+
+    A format kmskit does not print (table, yaml, yaml-stream, a typo) is refused as
+    ``--output`` would be: silently printing JSON instead would break the script that asked.
+    """
+    env = os.environ.get("AWS_DEFAULT_OUTPUT", "") or "json"
     if env not in _OUTPUTS:
-        env = "json"
+        raise click.UsageError(
+            f"AWS_DEFAULT_OUTPUT={env} is not supported; use json or text, or pass --output"
+        )
     return env if env in outputs else outputs[0]
 
 
@@ -465,7 +472,7 @@ def _integer(text: str, hint: str) -> int:
 def _json(text: str, hint: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise click.BadParameter(f"Invalid JSON: {exc}", param_hint=hint) from None
 
 

@@ -1,12 +1,10 @@
 """The file side of ``kmskit encrypt|decrypt|rewrap``: which outputs, written how.
 
 :func:`plan` turns ``IN -o OUT [-r]`` into (source, target) jobs and refuses, before any
-work, every output that could not or should not be written. :func:`atomic_output` writes a
-target through a temporary file in the same directory, fsynced, then renamed only when the
-whole operation succeeded; on any failure the temporary file is removed and the target is
-left as it was (DESIGN.md, "I/O rules"). An existing target is replaced only with
-``--overwrite``; without it the final rename refuses to replace a file that appeared
-meanwhile.
+work, every output that could not or should not be written. :func:`pending_output` gives
+the target as an unpublished :class:`kmskit.offline.output_file.Output`, put in place only
+when the whole operation succeeded (and its ``--metadata-output`` line is written), else
+dropped, leaving the target as it was (DESIGN.md, "I/O rules").
 
 ``-r`` mirrors a directory tree: encrypt appends the suffix (default ``.kmskit``) to every
 file name, decrypt strips it (and appends ``.decrypted`` to a name without it, as the AWS
@@ -16,17 +14,21 @@ Encryption SDK CLI does), rewrap keeps the names.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Literal
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal
 
 import click
+
+from kmskit.offline.errors import FileAccessError
+from kmskit.offline.output_file import Output, check_output
+
+if TYPE_CHECKING:
+    from kmskit.envelope.info import MessageInfo
 
 __all__ = [
     "DEFAULT_SUFFIX",
@@ -34,7 +36,7 @@ __all__ = [
     "Job",
     "MetadataLog",
     "Mode",
-    "atomic_output",
+    "pending_output",
     "plan",
     "progress",
 ]
@@ -105,6 +107,9 @@ def _single_job(source: str, output: str, mode: Mode, suffix: str) -> Job:
 def _check_target(job: Job, *, overwrite: bool, tree: bool) -> None:
     if job.target == STDIO:
         return
+    if not tree:
+        check_output(job.target, overwrite=overwrite, inputs=[job.source])
+        return
     target = Path(job.target)
     if job.source != STDIO and target.exists() and target.resolve() == Path(job.source).resolve():
         raise click.UsageError(f"{job.target} is the input itself; name another output")
@@ -149,56 +154,52 @@ def plan(
             if key in seen:
                 raise click.UsageError(f"two inputs would both write {job.target}")
             seen.add(key)
+    if metadata_output not in (None, STDIO):
+        _check_metadata_output(str(metadata_output), jobs)
     return jobs
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def _check_metadata_output(path: str, jobs: list[Job]) -> None:
+    """The metadata log is appended to: it must be neither an input nor an output."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _publish(tmp: str, target: Path, *, overwrite: bool) -> None:
-    if overwrite:
-        os.replace(tmp, target)
-        return
-    try:
-        os.link(tmp, target)  # fails if the target appeared meanwhile: never replaced
-    except FileExistsError:
-        raise click.UsageError(f"{target} exists; pass --overwrite to replace it") from None
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
-            raise
-        if target.exists():  # a file system without hard links: check, then rename
-            raise click.UsageError(f"{target} exists; pass --overwrite to replace it") from None
-        os.replace(tmp, target)
-        return
-    os.unlink(tmp)
+        log = os.stat(path)
+    except OSError:
+        log = None
+    log_key = os.path.realpath(path)
+    for job in jobs:
+        for other in (job.source, job.target):
+            if other == STDIO:
+                continue
+            try:
+                st = os.stat(other)
+            except OSError:
+                st = None
+            same = (
+                (st.st_dev, st.st_ino) == (log.st_dev, log.st_ino)
+                if st is not None and log is not None
+                else os.path.realpath(other) == log_key
+            )
+            if same:
+                raise click.UsageError(
+                    f"--metadata-output {path} is also {other}: name another file"
+                )
 
 
 @contextlib.contextmanager
-def atomic_output(path: str, *, overwrite: bool, secret: bool) -> Iterator[BinaryIO]:
-    """Yield a file to write ``path``'s new content to; publish it only if the block ends
-    without an exception. ``secret`` outputs (plaintext) are created mode 0600."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def pending_output(job: Job, *, overwrite: bool, secret: bool) -> Iterator[Output]:
+    """Yield the unpublished :class:`Output` for ``job.target`` (its directories created for
+    ``-r``); the caller publishes it. On any exception it is discarded and the target is left
+    as it was. ``secret`` outputs (plaintext) are created mode 0600."""
     try:
-        if not secret:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        _publish(tmp, target, overwrite=overwrite)
+        Path(job.target).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileAccessError(f"cannot create {Path(job.target).parent}: {exc.strerror}") from None
+    out = Output(job.target, overwrite=overwrite, secret=secret, inputs=[job.source])
+    try:
+        yield out
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        out.discard()
         raise
-    _fsync_directory(target.parent)
 
 
 class _Counting:
@@ -262,17 +263,46 @@ class MetadataLog:
         if self._fh is not None and self._fh is not sys.stdout:
             self._fh.close()
 
-    def write(self, mode: Mode, job: Job, info: dict[str, Any]) -> None:
-        if self._fh is None:
+    def take_back(self, mark: int | None) -> None:
+        """Remove what :meth:`write` appended after ``mark`` (its output was not published),
+        so that every line names a file that exists."""
+        if mark is None or self._fh is None or self._fh is sys.stdout:
             return
-        header = {k: v for k, v in info.items() if k not in ("PlaintextLength", "MessageLength")}
-        line = {
+        with contextlib.suppress(OSError):
+            self._fh.flush()
+            os.truncate(self._fh.fileno(), mark)
+
+    def line(self, mode: Mode, job: Job, info: MessageInfo) -> dict[str, Any]:
+        """The JSON object for one file done (subclasses give other shapes)."""
+        fields = info.as_dict()
+        header = {k: v for k, v in fields.items() if k not in ("PlaintextLength", "MessageLength")}
+        return {
             "mode": mode,
             "input": job.source,
             "output": job.target,
             "header": header,
-            "plaintext_length": info.get("PlaintextLength"),
-            "message_length": info.get("MessageLength"),
+            "plaintext_length": fields.get("PlaintextLength"),
+            "message_length": fields.get("MessageLength"),
         }
-        self._fh.write(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n")
-        self._fh.flush()
+
+    def write(self, mode: Mode, job: Job, info: MessageInfo) -> int | None:
+        """Append the line for ``job``; return where it starts (for :meth:`take_back`) in a
+        regular file, else None."""
+        if self._fh is None:
+            return None
+        mark: int | None = None
+        if self._fh is not sys.stdout:
+            with contextlib.suppress(OSError):
+                if os.path.isfile(self._path or ""):
+                    self._fh.flush()
+                    mark = os.fstat(self._fh.fileno()).st_size
+        line = self.line(mode, job, info)
+        try:
+            self._fh.write(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n")
+            self._fh.flush()
+            if mark is not None:
+                os.fsync(self._fh.fileno())
+        except OSError as exc:
+            self.take_back(mark)
+            raise FileAccessError(f"cannot append to {self._path}: {exc.strerror}") from None
+        return mark

@@ -1,21 +1,24 @@
 """Reading blob arguments and writing outputs safely, the way every kmskit verb does.
 
 A blob argument is a path, ``fileb://path`` (as ``aws kms`` spells it), or ``-`` for stdin.
-Outputs go to a temporary file in the same directory, are fsynced and then renamed, so a
-failure never leaves a partial file, and an existing file is only replaced with
-``--overwrite`` (DESIGN.md, "I/O rules"). ``kmskit kms`` reads its values the AWS CLI way
-instead (:func:`load_paramfile`: ``file://`` text, ``fileb://`` bytes, else the word itself).
+Outputs follow :mod:`kmskit.offline.output_file` (no partial file, no temporary left, never a
+device replaced, an existing file only with ``--overwrite``); every path read through here is
+remembered so that no output of the same command replaces it (DESIGN.md, "I/O rules").
+``kmskit kms`` reads its values the AWS CLI way instead (:func:`load_paramfile`:
+``file://`` text, ``fileb://`` bytes, else the word itself).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from pathlib import Path
+from collections.abc import Iterable
 from typing import BinaryIO
 
 import click
+
+from kmskit.offline.output_file import check_output
+from kmskit.offline.output_file import write_output as library_write_output
 
 # KMS operations take at most a few KiB; refuse to slurp something enormous by mistake.
 MAX_BLOB = 1 << 20
@@ -45,7 +48,8 @@ def open_input(value: str, what: str) -> BinaryIO:
     value = _strip_scheme(value)
     if value == "-":
         _claim_stdin(what)
-        return sys.stdin.buffer
+        return stdin_buffer()
+    _record_input(value)
     try:
         return open(value, "rb")
     except OSError as exc:
@@ -57,6 +61,7 @@ def load_paramfile(value: str, hint: str) -> str | bytes:
     for prefix, binary in (("fileb://", True), ("file://", False)):
         if value.startswith(prefix):
             path = os.path.expandvars(os.path.expanduser(value[len(prefix) :]))
+            _record_input(path)
             try:
                 with open(path, "rb") as fh:
                     data = fh.read(MAX_BLOB + 1)
@@ -85,8 +90,9 @@ def read_blob(value: str, what: str) -> bytes:
     try:
         if value == "-":
             _claim_stdin(what)
-            data = sys.stdin.buffer.read(MAX_BLOB + 1)
+            data = stdin_buffer().read(MAX_BLOB + 1)
         else:
+            _record_input(value)
             with open(value, "rb") as fh:
                 data = fh.read(MAX_BLOB + 1)
     except OSError as exc:
@@ -98,47 +104,48 @@ def read_blob(value: str, what: str) -> bytes:
     return data
 
 
-def check_output_path(path: str, *, overwrite: bool) -> None:
-    """Refuse, before any work is done, an output that could not or should not be written."""
-    if path == "-":
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise click.UsageError(f"{path} is a directory; name a file")
-    if target.exists() and not overwrite:
-        raise click.UsageError(f"{path} exists; pass --overwrite to replace it")
-    if not target.parent.is_dir():
-        raise click.UsageError(f"directory {target.parent} does not exist")
+def inputs_read() -> list[str]:
+    """The paths this command has read so far (an output must never replace one of them)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return []
+    return list(ctx.find_root().meta.get("kmskit.inputs", ()))
+
+
+def _record_input(path: str) -> None:
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().meta.setdefault("kmskit.inputs", []).append(path)
+
+
+def stdin_buffer() -> BinaryIO:
+    """Standard input as bytes; a closed stdin (``<&-``) is a usage error, not a crash."""
+    if sys.stdin is None:
+        raise click.UsageError("standard input is closed; give a file instead of -")
+    return sys.stdin.buffer
+
+
+def stdout_buffer() -> BinaryIO:
+    if sys.stdout is None:
+        raise click.UsageError("standard output is closed; give a file with -o/--out")
+    return sys.stdout.buffer
+
+
+def check_output_path(path: str, *, overwrite: bool, inputs: Iterable[str | None] = ()) -> None:
+    """Refuse, before any work is done, an output that could not or should not be written
+    (:func:`kmskit.offline.output_file.check_output`)."""
+    check_output(path, overwrite=overwrite, inputs=[*inputs, *inputs_read()])
 
 
 def write_output(path: str, data: bytes, *, overwrite: bool, secret: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically (``-`` is stdout).
+    """Write ``data`` to ``path`` (``-`` is stdout) under the output rules of
+    :mod:`kmskit.offline.output_file`, never over a file this command read.
 
     ``secret`` outputs (plaintext, shared secrets, private keys) are created mode 0600.
     """
     if path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        out = stdout_buffer()
+        out.write(data)
+        out.flush()
         return
-    check_output_path(path, overwrite=overwrite)
-    target = Path(path)
-    directory = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        if not secret:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    library_write_output(path, data, overwrite=overwrite, secret=secret, inputs=inputs_read())

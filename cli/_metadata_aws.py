@@ -87,9 +87,5 @@ def aws_metadata_line(mode: str, source: str, target: str, info: MessageInfo) ->
 class AwsMetadataLog(MetadataLog):
     """:class:`MetadataLog` whose lines have aws-encryption-cli's shape."""
 
-    def write_info(self, mode: Mode, job: Job, info: MessageInfo) -> None:
-        if self._fh is None:
-            return
-        line = aws_metadata_line(mode, job.source, job.target, info)
-        self._fh.write(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n")
-        self._fh.flush()
+    def line(self, mode: Mode, job: Job, info: MessageInfo) -> dict[str, Any]:
+        return aws_metadata_line(mode, job.source, job.target, info)

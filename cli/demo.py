@@ -57,7 +57,12 @@ def _step(title: str) -> None:
 @contextlib.contextmanager
 def _scratch(keep: bool) -> Iterator[Path]:
     """A temporary working directory holding the keystore home, restored on exit."""
+    from kmskit.offline.output_file import keep as forget_on_exit
+    from kmskit.offline.output_file import remove_on_exit
+
     work = Path(tempfile.mkdtemp(prefix="kmskit-demo-"))
+    if not keep:
+        remove_on_exit(work)  # a master key and plaintext: gone on SIGTERM or SIGHUP too
     old_cwd, old_home = Path.cwd(), os.environ.get("KMSKIT_HOME")
     os.chdir(work)
     os.environ["KMSKIT_HOME"] = str(work / "home")
@@ -73,6 +78,7 @@ def _scratch(keep: bool) -> Iterator[Path]:
             click.echo(f"kept {work}")
         else:
             shutil.rmtree(work)
+            forget_on_exit(work)
 
 
 @click.command()

@@ -4,9 +4,10 @@ Each command parses its arguments (``--wrapping-key`` SPECs in :mod:`cli._wrappi
 files and outputs in :mod:`cli._file_jobs`), builds the keyrings (:mod:`cli._keyrings`),
 and calls one library function per file (:func:`envelope.encrypt_stream`,
 :func:`envelope.decrypt_stream`, :func:`envelope.rewrap_stream`, :func:`envelope.inspect`).
-Outputs go through a temporary file renamed only on success, so plaintext never appears at
-the final path unless the whole message verified; with ``-o -`` decrypt holds all plaintext
-back until then.
+Outputs are unnamed until the operation succeeded (:mod:`kmskit.offline.output_file`), so
+plaintext never appears at the final path unless the whole message verified; with ``-o -``
+(or a device or FIFO) decrypt and rewrap hold every byte back until then, spooled encrypted
+under a one-time key (:mod:`kmskit.envelope._io`).
 ``--force`` only overrides key-usage refusals of recipient keys; replacing outputs is
 ``--overwrite``.
 """
@@ -14,15 +15,22 @@ back until then.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kmskit.cli._file_jobs import DEFAULT_SUFFIX, STDIO, Job, MetadataLog, Mode, atomic_output, plan
+from kmskit.cli._file_jobs import (
+    DEFAULT_SUFFIX,
+    STDIO,
+    Job,
+    MetadataLog,
+    Mode,
+    pending_output,
+    plan,
+)
 from kmskit.cli._file_jobs import progress as progress_bar
-from kmskit.cli._files import open_input
+from kmskit.cli._files import open_input, stdout_buffer
 from kmskit.cli._keyrings import build_keyrings
 from kmskit.cli._metadata_aws import AwsMetadataLog
 from kmskit.cli._pair_lists import PairListOption
@@ -49,7 +57,8 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS"]
 
-# op(source, destination, to_stdout) -> what the library returned
+# op(source, destination, hold) -> what the library returned; ``hold``: the destination is
+# seen at once (stdout, a device), so nothing unverified may reach it
 Operation = Callable[[Any, Any, bool], "MessageInfo"]
 
 
@@ -244,8 +253,16 @@ _FORCE = click.option(
 
 
 def _run_one(
-    mode: Mode, job: Job, op: Operation, *, decode: bool, encode: bool, overwrite: bool
-) -> MessageInfo:
+    mode: Mode,
+    job: Job,
+    op: Operation,
+    log: MetadataLog,
+    *,
+    decode: bool,
+    encode: bool,
+    overwrite: bool,
+) -> None:
+    """Run one job; its output and its metadata line appear together or not at all."""
     from kmskit.envelope.armor import ArmorReader, ArmorWriter
 
     fin = open_input(job.source, "IN")
@@ -255,21 +272,28 @@ def _run_one(
         src: Any = stack.enter_context(progress_bar(fin, job.source))
         if decode:
             src = ArmorReader(src)
-        to_stdout = job.target == STDIO
-        out: BinaryIO = (
-            sys.stdout.buffer
-            if to_stdout
-            else stack.enter_context(
-                atomic_output(job.target, overwrite=overwrite, secret=mode == "decrypt")
+        output = None
+        if job.target == STDIO:
+            out = stdout_buffer()
+            hold = True  # a reader sees stdout at once
+        else:
+            output = stack.enter_context(
+                pending_output(job, overwrite=overwrite, secret=mode == "decrypt")
             )
-        )
+            out = output.file
+            hold = output.in_place  # a device or FIFO, like stdout
         dst: Any = ArmorWriter(out) if encode else out
-        info = op(src, dst, to_stdout)
+        info = op(src, dst, hold)
         if encode:
             dst.close()
-        if to_stdout:
-            out.flush()
-    return info
+        out.flush()
+        mark = log.write(mode, job, info)
+        if output is not None:
+            try:
+                output.publish()
+            except BaseException:
+                log.take_back(mark)
+                raise
 
 
 def _run_jobs(
@@ -286,11 +310,7 @@ def _run_jobs(
 ) -> None:
     with _metadata_log(metadata_output, suppress_metadata, metadata_format) as log:
         for job in jobs:
-            info = _run_one(mode, job, op, decode=decode, encode=encode, overwrite=overwrite)
-            if isinstance(log, AwsMetadataLog):
-                log.write_info(mode, job, info)
-            else:
-                log.write(mode, job, info.as_dict())
+            _run_one(mode, job, op, log, decode=decode, encode=encode, overwrite=overwrite)
 
 
 # -- the commands ---------------------------------------------------------------------------
@@ -379,7 +399,7 @@ def encrypt_command(
             specs, stack, home=home, force=force, allow_legacy_padding=allow_legacy_padding
         )
 
-        def op(src: Any, dst: Any, to_stdout: bool) -> MessageInfo:
+        def op(src: Any, dst: Any, hold: bool) -> MessageInfo:
             return encrypt_stream(
                 src,
                 dst,
@@ -461,14 +481,14 @@ def decrypt_command(
     with contextlib.ExitStack() as stack:
         keyrings = build_keyrings(specs, stack, home=home, role="decrypt")
 
-        def op(src: Any, dst: Any, to_stdout: bool) -> MessageInfo:
+        def op(src: Any, dst: Any, hold: bool) -> MessageInfo:
             return decrypt_stream(
                 src,
                 dst,
                 keyrings=keyrings,
                 required_context=context,
                 max_encrypted_data_keys=max_encrypted_data_keys,
-                verify_before_release=to_stdout,
+                verify_before_release=hold,
                 commitment_policy=commitment_policy,
             )
 
@@ -561,7 +581,7 @@ def rewrap_command(
             add_keys, stack, home=home, force=force, allow_legacy_padding=allow_legacy_padding
         )
 
-        def op(src: Any, dst: Any, to_stdout: bool) -> MessageInfo:
+        def op(src: Any, dst: Any, hold: bool) -> MessageInfo:
             return rewrap_stream(
                 src,
                 dst,
@@ -570,6 +590,7 @@ def rewrap_command(
                 remove=remove,
                 required_context=context,
                 max_encrypted_data_keys=max_encrypted_data_keys,
+                verify_before_release=hold,
             )
 
         _run_jobs(

@@ -187,17 +187,19 @@ def audit_verify(ctx: click.Context, home: str | None) -> None:
     """Recompute the hash chain. Exit 0 and print the count and head hash, or exit 1
     naming the first record that does not match (the log was edited).
 
-    Keep the head hash elsewhere: dropping the newest records is only visible by
-    comparing it.
+    The keystore's audit anchor (count and head hash, kept beside the master key) also
+    shows a log cut short and a database deleted or replaced.
     """
     from kmskit.keystore import open_audit_log
     from kmskit.offline.errors import AuditLogError
 
     with open_audit_log(_audit_home(ctx, home)) as log:
         report = log.verify()
-    if not report.ok:
+    if report.first_bad_sequence is not None:
         raise AuditLogError(
             f"audit log broken at record {report.first_bad_sequence}: it does not match the"
             " hash chain (edited or removed)"
         )
+    if report.anchor_problem is not None:
+        raise AuditLogError(report.anchor_problem)
     click.echo(f"Audit log OK: {report.count} records, head hash {report.head_hash}")

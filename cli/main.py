@@ -9,8 +9,11 @@ return codes (:mod:`cli._kms_errors`).
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import sys
+from types import FrameType
 
 import click
 
@@ -27,6 +30,7 @@ from kmskit.offline.errors import (
     DisabledException,
     EnvelopeError,
     ExpiredImportTokenException,
+    FileAccessError,
     IncorrectKeyException,
     IncorrectKeyMaterialException,
     IncorrectPassphraseError,
@@ -51,6 +55,8 @@ _NoArgsIsHelp: type[click.ClickException] = getattr(
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `cat` in `cat big | head` ends with
 
 # These mean "the request was well-formed and the answer is no".
 _OPERATION_FAILURES = (
@@ -73,6 +79,7 @@ _OPERATION_FAILURES = (
     AccessDeniedException,
     AwsKmsServiceError,
     AwsClientError,  # AWS KMS unreachable (AwsConnectionError) or the SDK failed
+    FileAccessError,  # permission denied, no space left: the command ran and failed
 )
 # ... except these: the user must supply something (a usage error, like a missing flag).
 _USAGE_ERRORS = (PassphraseRequiredError, AwsConfigurationError)
@@ -109,6 +116,26 @@ def exit_code_for(error: KmskitError) -> int:
     return EXIT_FAILED if isinstance(error, _OPERATION_FAILURES) else EXIT_USAGE
 
 
+def _quiet_broken_pipe() -> int:
+    """The reader of stdout went away (``kmskit … | head``): stop quietly, as Unix tools do.
+    stdout is pointed at /dev/null so that the interpreter's final flush cannot complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
+
+
+def _file_error(exc: OSError) -> str:
+    """One line for an OSError that escaped the verbs (the library names its own)."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS) and not where:
+        where = "standard output: " if exc.errno != errno.EIO else ""
+    return f"FileAccessError: {where}{exc.strerror or exc}"
+
+
 # Groups that fail as the AWS CLI does (cli/_kms_errors.py).
 _AWS_CLI_GROUPS = ("kms",)
 
@@ -121,11 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # With standalone_mode=False click returns ctx.exit(n)'s code instead of raising.
         returned = kmskit.main(args=argv, prog_name="kmskit", standalone_mode=False)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk or a closed pipe shows up here, not at exit
         if isinstance(returned, int) and returned != EXIT_OK:
             return returned
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return EXIT_USAGE
+    except click.exceptions.Abort as exc:
+        # click turns KeyboardInterrupt and EOFError (a prompt on a closed stdin) into Abort.
+        if isinstance(exc.__context__, EOFError):
+            click.echo("UsageError: standard input ended before a value was read", err=True)
+            return EXIT_USAGE
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
     except _NoArgsIsHelp as exc:  # `kmskit offline` alone: show the help, as git does
         click.echo(exc.format_message(), err=True)
         return EXIT_USAGE
@@ -149,13 +182,26 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"{exc.code}: {_one_line(str(exc))}", err=True)
         return exit_code_for(exc)
     except BrokenPipeError:
-        # `kmskit ... | head`: the reader went away; that is not our error.
-        sys.stderr.close()
-        return EXIT_OK
+        return _quiet_broken_pipe()
+    except SystemExit as exc:
+        # click answers EPIPE by wrapping stdout in its _PacifyFlushWrapper and calling
+        # sys.exit(1), with no message; a reader that went away is not a failure.
+        if exc.code == 1 and "PacifyFlush" in type(sys.stdout).__name__:
+            return _quiet_broken_pipe()
+        raise
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # the file system said no (a full disk under stdout, …)
+        if debug:
+            _print_traceback()
+        click.echo(_file_error(exc), err=True)
+        return EXIT_FAILED
     except Exception as exc:  # a bug: still one line, unless debugging
+        if isinstance(exc, UnicodeEncodeError) and "surrogates" in str(exc):
+            # An argument that was not UTF-8 (PEP 383) reached a text field.
+            click.echo("ValidationException: an argument is not valid UTF-8", err=True)
+            return EXIT_USAGE
         if debug:
             _print_traceback()
         click.echo(
@@ -165,8 +211,23 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def run() -> None:
-    """The console script's entry before kmskit.cli.entry; kept for scripts that import it."""
-    from kmskit.cli.entry import run as entry_run
+def _interrupted_while_exiting(signum: int, frame: FrameType | None) -> None:
+    os.write(2, b"Interrupted.\n")
+    os._exit(EXIT_INTERRUPTED)
 
-    entry_run()
+
+def run() -> None:
+    """Run the CLI as the console script does (kmskit.cli.entry calls this for everything
+    but the root --help/--version). Until here Ctrl-C exits 130 at once (kmskit.cli.entry);
+    now the imports are done, so it unwinds (discarding unfinished outputs) and main()
+    reports it."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between main() returning and here
+        code = EXIT_INTERRUPTED
+    try:
+        sys.exit(code)
+    finally:
+        # Nothing more may reach a reader that went away, nor a traceback on Ctrl-C.
+        signal.signal(signal.SIGINT, _interrupted_while_exiting)

@@ -381,17 +381,17 @@ def generate_key_pair(
 ) -> None:
     """Generate a key pair locally, like GenerateDataKeyPair without a KMS key."""
     from kmskit.offline.keys import generate_private_key
+    from kmskit.offline.output_file import OutputGroup
 
     if private_key_out == public_key_out:
         raise click.UsageError("--private-key-out and --public-key-out must differ")
-    for path in (private_key_out, public_key_out):
-        check_output_path(path, overwrite=overwrite)
-    priv = generate_private_key(KeySpec(key_pair_spec))
-    pub = priv.public_key()
-    write_output(public_key_out, pub.spki_pem().encode("ascii"), overwrite=overwrite)
-    write_output(
-        private_key_out, priv.pkcs8_pem().encode("ascii"), overwrite=overwrite, secret=True
-    )
+    # Both files or neither: a public key without its private key is a trap.
+    with OutputGroup(overwrite=overwrite) as pair:
+        pair.check(private_key_out, public_key_out)
+        priv = generate_private_key(KeySpec(key_pair_spec))
+        pub = priv.public_key()
+        pair.add(private_key_out, priv.pkcs8_pem().encode("ascii"), secret=True)
+        pair.add(public_key_out, pub.spki_pem().encode("ascii"))
     if output == "json":
         print_json(
             {

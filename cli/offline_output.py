@@ -43,6 +43,19 @@ def print_json(doc: dict[str, Any]) -> None:
     click.echo(json.dumps({k: v for k, v in doc.items() if v is not None}, indent=2))
 
 
+# The FILE options the offline verbs read: --out must never name one of them.
+INPUT_OPTIONS = (
+    "private_key",
+    "public_key",
+    "message",
+    "signature",
+    "plaintext",
+    "ciphertext",
+    "key_material",
+    "wrapping_key",
+)
+
+
 def blob_output(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Add ``--out``, ``--overwrite`` and ``--output`` to a command, checked up front."""
 
@@ -53,7 +66,8 @@ def blob_output(help_text: str) -> Callable[[Callable[..., None]], Callable[...,
             if out == "-" and output == "json":
                 raise click.UsageError("--out - and --output json would both write to stdout")
             if out is not None:
-                check_output_path(out, overwrite=kwargs["overwrite"])
+                inputs = [kwargs.get(name) for name in INPUT_OPTIONS]
+                check_output_path(out, overwrite=kwargs["overwrite"], inputs=inputs)
             command(*args, **kwargs)
 
         checked = OUTPUT_OPTION(checked)
@@ -90,7 +104,16 @@ def sm2_id_from_options(text: str | None, hex_id: str | None) -> bytes | None:
             return bytes.fromhex(hex_id)
         except ValueError:
             raise click.BadParameter("not hex", param_hint="--sm2-id-hex") from None
-    return None if text is None else text.encode("utf-8")
+    if text is None:
+        return None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a non-UTF-8 argument (PEP 383 surrogates)
+        from kmskit.offline.errors import ValidationException
+
+        raise ValidationException(
+            "--sm2-id is not valid UTF-8; give it with --sm2-id-hex"
+        ) from None
 
 
 def with_sm2_id_options(f: Callable[..., None]) -> Callable[..., None]:

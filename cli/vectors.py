@@ -167,7 +167,7 @@ def check(file: str, oracle: str | None, output: str) -> None:
             data = fh.read()
         try:
             doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ValidationException(f"{file} is not JSON") from None
     update, close = _progress()
     try:

@@ -2,7 +2,8 @@
 
 ``Reader`` turns short reads (pipes, sockets) into exact ones and feeds every byte it
 returns to an optional ``tap`` (the footer-signature hash). Sinks decide when plaintext
-reaches the caller's ``dst``: straight away, or only after the whole message verified.
+reaches the caller's ``dst``: straight away, or only after the whole message verified (held
+meanwhile in a spool sealed under a one-time key, so no plaintext is ever at rest).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = [
     "INITIAL_BUFFER",
@@ -19,6 +22,7 @@ __all__ = [
     "Reader",
     "Sink",
     "SpoolSink",
+    "SpoolWriter",
     "read_up_to",
     "write_all",
 ]
@@ -26,6 +30,7 @@ __all__ = [
 Tap = Callable[[memoryview], None]
 _SPOOL_IN_MEMORY = 1 << 20
 _COPY_CHUNK = 1 << 20
+_SPOOL_RECORD = 1 << 16
 # Frame buffers start at most this large and grow (doubling) only while input keeps coming,
 # so a 2 GiB frame length costs memory only when 2 GiB of data actually arrive.
 INITIAL_BUFFER = 1 << 20
@@ -148,24 +153,74 @@ class DirectSink:
 
 
 class SpoolSink:
-    """Plaintext waits in an anonymous temporary file (in memory up to 1 MiB, then in
-    ``spool_dir`` or the system temporary directory) and goes to ``emit`` only on
-    :meth:`commit`; :meth:`discard` drops it."""
+    """Bytes wait in an anonymous temporary file and go to ``emit`` only on :meth:`commit`;
+    :meth:`discard` drops them.
+
+    The spool never holds plaintext: each record is sealed with AES-256-GCM under a one-time
+    key that lives only in this object's memory (nonce = record number), so the spool is
+    unreadable once the process is gone, even if it was paged to disk. It stays in memory up
+    to 1 MiB, then moves to ``spool_dir`` or the system temporary directory as an unnamed
+    file (``O_TMPFILE`` on Linux: nothing to clean up after a crash).
+    """
 
     def __init__(self, emit: Callable[[memoryview], None], spool_dir: str | None) -> None:
         self._emit = emit
         self._spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, dir=spool_dir)
+        self._aead: AESGCM | None = AESGCM(AESGCM.generate_key(bit_length=256))
+        self._records = 0
+        self._pending = bytearray()
         self.written = 0
 
     def write(self, data: memoryview) -> None:
-        write_all(self._spool, data)
+        self._pending += data
         self.written += len(data)
+        if len(self._pending) >= _SPOOL_RECORD:
+            self._seal()
+
+    def _nonce(self, n: int) -> bytes:
+        return n.to_bytes(12, "big")
+
+    def _seal(self) -> None:
+        if not self._pending or self._aead is None:
+            return
+        sealed = self._aead.encrypt(self._nonce(self._records), bytes(self._pending), None)
+        self._pending[:] = bytes(len(self._pending))
+        self._pending.clear()
+        write_all(self._spool, len(sealed).to_bytes(4, "big"))
+        write_all(self._spool, sealed)
+        self._records += 1
 
     def commit(self) -> None:
+        self._seal()
+        aead = self._aead
+        if aead is None:
+            raise ValueError("the spool was already released or discarded")
         self._spool.seek(0)
-        while chunk := self._spool.read(_COPY_CHUNK):
-            self._emit(memoryview(chunk))
-        self._spool.close()
+        for n in range(self._records):
+            size = int.from_bytes(self._spool.read(4), "big")
+            record = self._spool.read(size)
+            plain = bytearray(aead.decrypt(self._nonce(n), record, None))
+            try:
+                for start in range(0, len(plain), _COPY_CHUNK):
+                    self._emit(memoryview(plain)[start : start + _COPY_CHUNK])
+            finally:
+                plain[:] = bytes(len(plain))
+        self.discard()
 
     def discard(self) -> None:
+        self._pending[:] = bytes(len(self._pending))
+        self._pending.clear()
+        self._aead = None
         self._spool.close()
+
+
+class SpoolWriter:
+    """A file-like front for a :class:`SpoolSink` (``write`` returns the count)."""
+
+    def __init__(self, sink: SpoolSink) -> None:
+        self._sink = sink
+
+    def write(self, data: memoryview | bytes, /) -> int:
+        view = memoryview(data)
+        self._sink.write(view)
+        return len(view)

@@ -6,7 +6,8 @@ regular frame is written to ``dst`` as soon as its tag verifies. The final frame
 non-framed body) is held until everything after it checks out: for signed suites the
 footer signature, for every suite that no byte follows the message. With
 ``verify_before_release=True`` nothing at all reaches ``dst`` before that point: plaintext
-is spooled to an anonymous temporary file (in memory up to 1 MiB) and copied afterwards.
+is spooled to an anonymous temporary file (in memory up to 1 MiB), sealed with AES-GCM under
+a one-time key held only in memory, and copied out afterwards; no plaintext is at rest.
 """
 
 from __future__ import annotations

@@ -21,7 +21,15 @@ from dataclasses import replace
 from cryptography.exceptions import InvalidTag
 
 from kmskit.envelope._crypto import SLACK, check_commitment, derive_keys, frame_cipher
-from kmskit.envelope._io import ByteSink, ByteSource, DirectSink, Reader, write_all
+from kmskit.envelope._io import (
+    ByteSink,
+    ByteSource,
+    DirectSink,
+    Reader,
+    SpoolSink,
+    SpoolWriter,
+    write_all,
+)
 from kmskit.envelope.decryption import _Body, _verifier_for
 from kmskit.envelope.frames import NON_FRAMED_LABEL, BodyAad, check_non_framed_head
 from kmskit.envelope.header import ContentType, ParsedHeader, read_header, serialize_header_body
@@ -87,6 +95,8 @@ def rewrap_stream(
     required_context: Mapping[str, str] | None = None,
     max_encrypted_data_keys: int = DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
+    verify_before_release: bool = False,
+    spool_dir: str | None = None,
 ) -> MessageInfo:
     """Read a message from ``src`` and write it to ``dst`` with a new set of EDKs.
 
@@ -101,8 +111,28 @@ def rewrap_stream(
     :class:`UnsupportedMessageError` for a signed suite, :class:`ValidationException` for
     bad ``remove``/EDK counts, and whatever :func:`envelope.decrypt_stream` raises for a
     message that does not decrypt (header, keyring, commitment, frame and end-of-input
-    failures). On error ``dst`` holds a partial message: write to a temporary file.
+    failures). On error ``dst`` holds a partial message (write to a temporary file), unless
+    ``verify_before_release``: then nothing reaches ``dst`` before the whole old message has
+    verified (the new one waits in a spool in ``spool_dir``, sealed under a one-time key).
     """
+    if verify_before_release:
+        spool = SpoolSink(lambda view: write_all(dst, view), spool_dir)
+        try:
+            info = rewrap_stream(
+                src,
+                SpoolWriter(spool),
+                keyrings=keyrings,
+                add_keyrings=add_keyrings,
+                remove=remove,
+                required_context=required_context,
+                max_encrypted_data_keys=max_encrypted_data_keys,
+                max_header_size=max_header_size,
+            )
+            spool.commit()
+        except BaseException:
+            spool.discard()
+            raise
+        return info
     multi = MultiKeyring(keyrings)
     adding = MultiKeyring(add_keyrings) if add_keyrings else None
     if adding is None and not remove:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from kmskit.keystore.home import create_private, make_private
+from kmskit.keystore.home import create_private
 from kmskit.offline.errors import KeystoreError
 
 __all__ = [
@@ -130,10 +130,13 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
-class _Connection(sqlite3.Connection):
-    """A keystore connection: knows whether it is inside a group commit."""
+class KeystoreConnection(sqlite3.Connection):
+    """A keystore connection: knows whether it is inside a group commit, and runs
+    ``after_commit`` (the audit anchor's update) after each real commit of a write
+    transaction (not after each operation's savepoint inside a group commit)."""
 
     grouped = False
+    after_commit: Callable[[], None] | None = None
 
 
 def _grouped(conn: sqlite3.Connection) -> bool:
@@ -150,13 +153,19 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         create_private(path)
         conn = sqlite3.connect(
-            path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000, factory=_Connection
+            path,
+            isolation_level=None,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
+            factory=KeystoreConnection,
         )
     except (OSError, sqlite3.Error) as exc:
         raise KeystoreError(f"cannot open keystore database {path}: {exc}") from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        _check_ours(conn, path)
+        # One snapshot: a concurrent first use may commit the schema between two reads, and
+        # an application id of 0 beside tables would then look like a foreign database.
+        with read_transaction(conn):
+            _check_ours(conn, path)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise KeystoreError(f"keystore database {path} cannot use WAL mode")
@@ -171,8 +180,8 @@ def connect(path: Path) -> sqlite3.Connection:
     except BaseException:
         conn.close()
         raise
-    for name in (path.name, path.name + "-wal", path.name + "-shm"):
-        make_private(path.with_name(name))
+    # The -wal and -shm files take the database file's mode (0600 from create_private). A
+    # mode the owner set since is theirs to keep: never changed back here.
     return conn
 
 
@@ -213,15 +222,24 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
 
 def commit(conn: sqlite3.Connection) -> None:
     """Commit (into the group, inside a group commit); on failure roll back and raise
-    :class:`KeystoreError`."""
+    :class:`KeystoreError`. After a real commit, run the connection's ``after_commit`` hook;
+    its failure does not undo a committed operation (the audit anchor it updates catches up
+    on the next commit). Inside a group the hook waits for the group's own commit."""
+    grouped = _grouped(conn)
     try:
-        if _grouped(conn):
+        if grouped:
             conn.execute("RELEASE kmskit_step")
         else:
             conn.commit()
     except sqlite3.Error as exc:
         rollback(conn)
         raise KeystoreError(f"keystore commit failed: {exc}") from None
+    if grouped:
+        return
+    hook = getattr(conn, "after_commit", None)
+    if hook is not None:
+        with suppress(KeystoreError):
+            hook()
 
 
 def rollback(conn: sqlite3.Connection) -> None:
@@ -321,7 +339,7 @@ def sync_to_disk(db_path: Path) -> None:
 def _begin(conn: sqlite3.Connection, statement: str) -> None:
     try:
         conn.execute(statement)
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         raise KeystoreError(f"keystore is busy or unavailable: {exc}") from None
 
 

@@ -21,6 +21,7 @@ from kmskit.keystore.results import KeyListEntry, KeyListPage, KeyMetadata
 from kmskit.offline.errors import (
     DisabledException,
     InvalidMarkerException,
+    KeystoreError,
     KMSInvalidStateException,
     NotFoundException,
     ValidationException,
@@ -129,6 +130,16 @@ _COLUMNS = (
 
 
 def _row(values: tuple[object, ...]) -> KeyRow:
+    try:
+        return _parse_row(values)
+    except (ValueError, TypeError):
+        raise KeystoreError(
+            f"key {values[0]} has a state, spec or usage this kmskit does not know (the"
+            " database is damaged or was written by a newer kmskit)"
+        ) from None
+
+
+def _parse_row(values: tuple[object, ...]) -> KeyRow:
     (key_id, created, description, spec, usage, origin, state, deletion, window, protect,
      material, period, next_rotation, expiration, valid_to) = values  # fmt: skip
     return KeyRow(

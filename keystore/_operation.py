@@ -18,7 +18,7 @@ from kmskit.keystore._db import begin_immediate, commit, rollback, transaction
 from kmskit.keystore._time import Clock, now, to_ms
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.audit import append_record, format_time
-from kmskit.offline.errors import KeystoreError, KmskitError
+from kmskit.offline.errors import KeystoreError, KmskitError, ValidationException
 
 __all__ = ["SUCCESS", "Operation", "record", "run"]
 
@@ -66,6 +66,7 @@ def run(
     op = Operation(conn, now(clock), params)
     op.principal = principal
     try:
+        _check_text(params)
         yield op
         record(op.db, op, name, SUCCESS, None)
         op.begun = False  # commit ends it either way: it rolls back itself on failure
@@ -74,13 +75,17 @@ def run(
         _abort(conn, op)
         if isinstance(exc, KmskitError):
             outcome, message = exc.code, str(exc)
+        elif isinstance(exc, sqlite3.DatabaseError):  # a damaged or read-only database
+            outcome, message = "KeystoreError", type(exc).__name__
         else:  # a bug: record that it failed, but not what it said
             outcome, message = _INTERNAL, type(exc).__name__
         try:
             with transaction(conn):
                 record(conn, op, name, outcome, message)
-        except KeystoreError:
+        except (KeystoreError, sqlite3.Error):
             pass  # the store cannot be written; the original error says more
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise KeystoreError(f"the keystore database cannot be used: {exc}") from None
         raise
     except BaseException:
         _abort(conn, op)
@@ -95,6 +100,36 @@ def _abort(conn: sqlite3.Connection, op: Operation) -> None:
         rollback(conn)
 
 
+def _check_text(value: Any, where: str = "") -> None:
+    """Raise ValidationException for a string that is not Unicode text: a command-line
+    argument that was not UTF-8 arrives with lone surrogates (PEP 383) and could be neither
+    stored nor compared. Checked inside the operation, so the refusal is audited."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationException(f"{where or 'a parameter'} is not valid UTF-8") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where or str(key))
+            _check_text(item, where or str(key))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item, where)
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with undecodable bytes shown as ``\\xNN`` (so the audit record can say
+    what was refused)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
+
+
 def record(
     conn: sqlite3.Connection, op: Operation, name: str, outcome: str, message: str | None
 ) -> None:
@@ -104,9 +139,9 @@ def record(
         time=format_time(op.now),
         operation=name,
         key_arn=op.key_arn,
-        encryption_context=op.context,
+        encryption_context=_printable(op.context),
         outcome=outcome,
-        parameters=json.loads(json.dumps(op.params, default=str)),
-        error_message=message,
+        parameters=_printable(json.loads(json.dumps(op.params, default=str))),
+        error_message=None if message is None else _printable(message),
         principal=op.principal,
     )

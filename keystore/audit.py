@@ -54,21 +54,28 @@ class AuditVerification:
 
     ``first_bad_sequence`` is the first record whose hash does not follow from the records
     before it (``None`` when ``ok``). ``head_hash`` is the stored hash of the newest record
-    (64 zeros for an empty log): keep it elsewhere to detect truncation later.
+    (64 zeros for an empty log). The keystore keeps it, with the count, in its audit anchor,
+    so a log cut short or a database replaced is reported too (``anchor_problem``).
     """
 
     ok: bool
     first_bad_sequence: int | None
     head_hash: str
     count: int
+    # Why the log does not extend the audit anchor (audit_anchor.py): truncated, or the
+    # database deleted or replaced. None when it does.
+    anchor_problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "Ok": self.ok,
             "FirstBadSequence": self.first_bad_sequence,
             "HeadHash": self.head_hash,
             "Count": self.count,
         }
+        if self.anchor_problem is not None:
+            doc["AnchorProblem"] = self.anchor_problem
+        return doc
 
 
 def _fields(record: AuditRecord) -> dict[str, Any]:
@@ -139,8 +146,11 @@ def append_record(
 class AuditLog:
     """Reads the audit log of an open keystore."""
 
-    def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connection: Callable[[], sqlite3.Connection], *, anchor_problem: str | None = None
+    ) -> None:
         self._connection = connection
+        self._anchor_problem = anchor_problem
 
     def records(self, *, after: int = 0) -> Iterator[AuditRecord]:
         """Records in sequence order, starting after sequence number ``after``.
@@ -190,7 +200,11 @@ class AuditLog:
                 expected_seq = seq + 1
         head = previous.hex() if count else GENESIS_HASH.hex()
         return AuditVerification(
-            ok=first_bad is None, first_bad_sequence=first_bad, head_hash=head, count=count
+            ok=first_bad is None and self._anchor_problem is None,
+            first_bad_sequence=first_bad,
+            head_hash=head,
+            count=count,
+            anchor_problem=self._anchor_problem,
         )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kmskit.keystore._wipe import wipe
-from kmskit.offline.errors import KeystoreError, ValidationException
+from kmskit.offline.errors import KeystoreError, KmskitError, ValidationException
 
 __all__ = [
     "DB_NAME",
@@ -125,38 +125,19 @@ def create_private(path: Path) -> None:
         os.close(fd)
 
 
-def make_private(path: Path) -> None:
-    """Set mode 0600 on ``path`` if it exists (the database's companions)."""
-    try:
-        os.chmod(path, _FILE_MODE)
-    except FileNotFoundError:
-        pass
-
-
 def write_private_file(path: Path, data: bytes | bytearray) -> None:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, rename, fsync dir), mode 0600.
+    """Write ``data`` to ``path`` atomically, mode 0600, leaving no temporary file behind
+    even on a crash (:mod:`kmskit.offline.output_file`).
 
     Raises :class:`KeystoreError` on an I/O failure.
     """
-    tmp = path.with_name(f".{path.name}.tmp")
+    from kmskit.offline.output_file import open_output
+
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, _FILE_MODE)
-        try:
-            os.fchmod(fd, _FILE_MODE)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError as exc:
-        raise KeystoreError(f"cannot write {path}: {exc.strerror}") from None
+        with open_output(str(path), overwrite=True, secret=True) as out:
+            out.file.write(memoryview(data))  # no copy of the key that could not be wiped
+    except (KmskitError, OSError) as exc:
+        raise KeystoreError(f"cannot write {path}: {exc}") from None
 
 
 def read_private_file(path: Path, size: int) -> bytearray:

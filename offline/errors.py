@@ -24,6 +24,7 @@ __all__ = [
     "EnvelopeError",
     "EnvelopeLimitExceeded",
     "ExpiredImportTokenException",
+    "FileAccessError",
     "HeaderAuthenticationError",
     "HeaderFormatError",
     "IncorrectKeyException",
@@ -49,6 +50,7 @@ __all__ = [
     "MessageSignatureError",
     "NoMatchingKeyringError",
     "NotFoundException",
+    "OutputRefusedError",
     "PassphraseRequiredError",
     "PayloadAuthenticationError",
     "SignatureFormatError",
@@ -265,6 +267,24 @@ class AuditLogError(KeystoreError):
     """The audit log's hash chain does not verify: a record was edited or removed."""
 
     code = "AuditLogError"
+
+
+class OutputRefusedError(KmskitError, ValueError):
+    """An output may not be written: it exists (without ``--overwrite``), it is a directory,
+    it is an input of the same command, or its directory is missing.
+
+    Printed as ``UsageError`` (exit 2), like the other refusals made before any work.
+    """
+
+    code = "UsageError"
+
+
+class FileAccessError(KmskitError):
+    """A file or directory could not be read or written: permission denied, no space left,
+    a read-only file system, a closed standard stream. The message names the path and the
+    system's reason; the command ran and failed (exit 1)."""
+
+    code = "FileAccessError"
 
 
 class KeyFormatError(KmskitError, ValueError):

@@ -12,13 +12,15 @@ import base64
 import binascii
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
-from kmskit.offline.errors import KeyFormatError, UnsupportedKeySpecError
+from kmskit.offline.errors import InvalidPointError, KeyFormatError, UnsupportedKeySpecError
 from kmskit.offline.specs import (
     ALIBABA_KEY_USAGES,
     EncryptionAlgorithm,
@@ -320,7 +322,10 @@ def _public_from_unsupported_spki(der: bytes) -> AnyPublicKey:
 
     curve = _spki_curve_oid(der)
     if curve == SM2_CURVE_OID or _spki_algorithm_oid(der) == SM2_CURVE_OID + ".1":
-        return SM2PublicKey.from_spki_der(der)
+        try:
+            return SM2PublicKey.from_spki_der(der)
+        except InvalidPointError:  # found by tests/fuzz: a key file that is not a key
+            raise KeyFormatError("the SM2 public key is not a point on the curve") from None
     raise UnsupportedKeySpecError(
         f"unsupported public key algorithm (curve {curve})"
         if curve
@@ -355,11 +360,17 @@ def _public_from_certificate(der: bytes) -> AnyPublicKey:
     from cryptography import x509
 
     try:
-        cert = x509.load_der_x509_certificate(der)
+        # A non-positive serial number is only a deprecation warning today (an error in a
+        # later cryptography): not a second line on stderr for the CLI (found by tests/fuzz).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
     except ValueError:
         raise KeyFormatError("malformed X.509 certificate") from None
     try:
         return cert.public_key()  # type: ignore[return-value]
+    except ValueError:  # found by tests/fuzz: a point off its curve escaped as ValueError
+        raise KeyFormatError("the certificate's public key is invalid") from None
     except UnsupportedAlgorithm:
         from asn1crypto import x509 as asn1_x509
 
@@ -373,7 +384,7 @@ def _public_from_certificate(der: bytes) -> AnyPublicKey:
 def _load_public_json(text: bytes) -> PublicKey:
     try:
         doc = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise KeyFormatError("input looks like JSON but does not parse") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("PublicKey"), str):
         raise KeyFormatError("JSON has no PublicKey field (expected GetPublicKey output)")
@@ -394,7 +405,11 @@ def _load_public_json(text: bytes) -> PublicKey:
     if stated is not None:
         if not isinstance(stated, str):
             raise KeyFormatError("KeySpec must be a string")
-        if key_spec_from_name(stated) is not pub.spec:
+        try:
+            stated_spec = key_spec_from_name(stated)
+        except ValueError:  # found by tests/fuzz: ValidationException is not documented here
+            raise UnsupportedKeySpecError(f"JSON names an unknown KeySpec {stated!r}") from None
+        if stated_spec is not pub.spec:
             raise KeyFormatError(f"JSON says KeySpec {stated} but the key is {pub.spec}")
     return _with_json_algorithms(pub, doc)
 
@@ -478,7 +493,7 @@ def load_private_key(data: bytes) -> PrivateKey:
     if stripped.startswith(b"{"):
         try:
             doc = json.loads(stripped)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise KeyFormatError("input looks like JSON but does not parse") from None
         blob = doc.get("PrivateKeyPlaintext") if isinstance(doc, dict) else None
         if not isinstance(blob, str):

@@ -116,13 +116,16 @@ def _validate(doc: Any) -> tuple[Family, list[tuple[Json, Json]]]:
             if not isinstance(tc_id, int) or tc_id in seen:
                 raise _fail(f"missing or duplicate tcId {tc_id!r}")
             seen.add(tc_id)
-            if test.get("result") not in RESULTS:
+            result = test.get("result")
+            if not isinstance(result, str) or result not in RESULTS:
                 raise _fail(f"tcId {tc_id}: result must be one of {', '.join(RESULTS)}")
             bad = [f for f in _HEX_FIELDS if f in test and not _is_hex(test[f])]
             if bad:
                 raise _fail(f"tcId {tc_id}: {bad[0]} is not hex")
             flags = test.get("flags", [])
-            if not isinstance(flags, list) or not all(f in notes for f in flags):
+            if not isinstance(flags, list) or not all(
+                isinstance(f, str) and f in notes for f in flags
+            ):
                 raise _fail(f"tcId {tc_id}: a flag has no entry in notes")
             cases.append((group, test))
     if doc.get("numberOfTests") != len(cases):

@@ -98,7 +98,7 @@ def _json(read: Callable[[str], bytes | None], rel: str) -> Any:
         raise _fail(f"{rel} is missing")
     try:
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise _fail(f"{rel} is not JSON") from None
 
 

@@ -1,9 +1,10 @@
 """Write a generated vector directory (a tree: relative path → bytes) in one step.
 
 The tree is written into a fresh sibling directory, then renamed into place, so a failure
-never leaves half a set behind. Replacing an existing directory needs ``overwrite`` and is
-refused unless that directory is empty or is itself a vector directory (holds
-``manifest.json``): an overwrite replaces the whole directory.
+never leaves half a set behind; the staging directory is removed on SIGTERM, SIGHUP and
+exit too (:func:`kmskit.offline.output_file.remove_on_exit`). Replacing an existing
+directory needs ``overwrite`` and is refused unless that directory is empty or is itself a
+vector directory (holds ``manifest.json``): an overwrite replaces the whole directory.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from kmskit.offline.errors import ValidationException
+from kmskit.offline.output_file import keep, remove_on_exit
 
 __all__ = ["check_tree_target", "write_tree"]
 
@@ -60,6 +62,7 @@ def write_tree(
     target = Path(directory)
     token = secrets.token_hex(4)
     staging = target.parent / f".{target.name}.tmp-{token}"
+    remove_on_exit(staging)  # SIGTERM, SIGHUP or exit before the rename: no leftover
     staging.mkdir()
     try:
         for rel, data in sorted(tree.items()):
@@ -70,9 +73,12 @@ def write_tree(
             old = target.parent / f".{target.name}.old-{token}"
             target.rename(old)
             staging.rename(target)
+            keep(staging)
             shutil.rmtree(old)
         else:
             staging.rename(target)
+            keep(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        keep(staging)
         raise

@@ -381,8 +381,10 @@ def test_globals_are_accepted_anywhere_and_ignored_ones_dropped() -> None:
 def test_aws_default_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "text")
     assert parse("list-keys")[1].output == "text"
-    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "table")  # not printed by kmskit: json
-    assert parse("list-keys")[1].output == "json"
+    # A format kmskit does not print is refused as --output would be, never silently json.
+    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "table")
+    assert "AWS_DEFAULT_OUTPUT=table is not supported" in usage_error("list-keys")
+    assert parse("list-keys", "--output", "json")[1].output == "json"  # the flag wins
 
 
 def test_paging_options() -> None:

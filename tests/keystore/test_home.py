@@ -40,7 +40,13 @@ def test_files_are_0600_and_the_directory_0700_whatever_the_umask(home: Path) ->
             key = ks.create_key()
             ks.encrypt(key.key_id, b"x")
             files = sorted(p.name for p in home.iterdir())
-            assert files == ["keystore.db", "keystore.db-shm", "keystore.db-wal", "master.key"]
+            assert files == [
+                "audit.anchor",
+                "keystore.db",
+                "keystore.db-shm",
+                "keystore.db-wal",
+                "master.key",
+            ]
             for path in home.iterdir():
                 assert _mode(path) == 0o600, path
             assert _mode(home) == 0o700
