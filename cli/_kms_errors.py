@@ -9,7 +9,12 @@ configuration error (here: a passphrase home with no passphrase), 255 any other 
 
 from __future__ import annotations
 
-from kmskit.offline.errors import KmsError, KmskitError, PassphraseRequiredError
+from kmskit.offline.errors import (
+    KmsError,
+    KmskitError,
+    OutputRefusedError,
+    PassphraseRequiredError,
+)
 
 __all__ = [
     "AWS_CLI_CONFIGURATION",
@@ -39,6 +44,8 @@ class KmsCallFailed(Exception):
             return AWS_CLI_SERVICE
         if isinstance(self.error, PassphraseRequiredError):
             return AWS_CLI_CONFIGURATION
+        if isinstance(self.error, OutputRefusedError):  # refused before any work, as a flag is
+            return AWS_CLI_SYNTAX
         return AWS_CLI_OTHER
 
     def line(self, message: str) -> str:
