@@ -12,9 +12,11 @@ Names are resolved lazily (PEP 562), so importing :mod:`envelope` stays cheap fo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from kmskit.offline._lazy_names import lazy_names
 
+# Not ``from typing import TYPE_CHECKING``: typing costs start-up (see kmskit/__init__.py), and
+# mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from kmskit.envelope.decryption import decrypt, decrypt_stream
     from kmskit.envelope.encryption import encrypt, encrypt_stream
@@ -82,8 +84,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'kmskit.envelope' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"kmskit.envelope.{home}"), name)
+__getattr__ = lazy_names(__name__, _HOMES)

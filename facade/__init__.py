@@ -18,7 +18,7 @@ so the ``kmskit`` command, whose modules live under this package, starts fast.
 
 from __future__ import annotations
 
-import importlib
+from kmskit.offline._lazy_names import lazy_names
 
 # The one place the version is written: pyproject.toml reads it (dynamic version), and the
 # ``kmskit --version`` fast path prints it without importlib.metadata.
@@ -28,8 +28,6 @@ __version__ = "0.1.0"
 # ``kmskit --help`` fast path, and mypy treats any name TYPE_CHECKING as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from kmskit.envelope import (
         AwsKmsKeyring,
         KeystoreKeyring,
@@ -103,11 +101,7 @@ __all__ = [
 
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'kmskit' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_names(__name__, _HOMES)
 
 
 def __dir__() -> list[str]:

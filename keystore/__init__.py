@@ -21,13 +21,10 @@ command's start-up to what that command needs.
 
 from __future__ import annotations
 
-import importlib
+from kmskit.offline._lazy_names import lazy_names
 
 # See kmskit/__init__.py: mypy treats any name TYPE_CHECKING as true; typing is not imported.
 TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 if TYPE_CHECKING:
     from kmskit.keystore._setup import init_home, open_audit_log, open_keystore
     from kmskit.keystore.audit import AuditLog, AuditRecord, AuditVerification
@@ -140,8 +137,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'kmskit.keystore' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"kmskit.keystore.{home}"), name)
+__getattr__ = lazy_names(__name__, _HOMES)

@@ -10,9 +10,11 @@ Names are resolved lazily (PEP 562), so importing :mod:`offline.specs` or
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from kmskit.offline._lazy_names import lazy_names
 
+# Not ``from typing import TYPE_CHECKING``: typing costs start-up (see kmskit/__init__.py), and
+# mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from kmskit.offline.agreement import derive_shared_secret
     from kmskit.offline.encryption import decrypt, encrypt
@@ -95,8 +97,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'kmskit.offline' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"kmskit.offline.{home}"), name)
+__getattr__ = lazy_names(__name__, _HOMES)
