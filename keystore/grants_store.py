@@ -24,6 +24,7 @@ from kmskit.keystore.grants import Grant
 from kmskit.offline.errors import (
     InvalidGrantIdException,
     InvalidGrantTokenException,
+    InvalidMarkerException,
     NotFoundException,
 )
 
@@ -186,7 +187,7 @@ def _after(kind: str, marker: str | None) -> tuple[int, str]:
         return -1, ""
     created, _, grant_id = position.partition(":")
     if not created.isdigit():
-        raise InvalidGrantIdException("the marker is not valid for this list")
+        raise InvalidMarkerException("the marker is not valid for this list")
     return int(created), grant_id
 
 

@@ -36,6 +36,7 @@ from kmskit.keystore.asymmetric import AsymmetricOperations
 from kmskit.keystore.csr import CsrOperations
 from kmskit.keystore.data_key_pairs import DataKeyPairOperations
 from kmskit.keystore.encryption import EncryptionOperations
+from kmskit.keystore.grants_operations import GrantOperations
 from kmskit.keystore.key_import import KeyImportOperations
 from kmskit.keystore.mac import MacOperations
 from kmskit.keystore.results import (
@@ -61,6 +62,7 @@ class Keystore(
     KeyImportOperations,
     RotationOperations,
     CsrOperations,
+    GrantOperations,
 ):
     """An open keystore home. Use :func:`keystore.open_keystore` to get one; close it (or use
     it as a context manager) when done.
