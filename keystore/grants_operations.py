@@ -11,14 +11,16 @@ spec: docs/authorization.md#grants
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from kmskit.keystore import _keys, grants_store
-from kmskit.keystore.grants import may_retire, validate_grant_request, validate_grant_tokens
-from kmskit.keystore.grants_store import GrantPage
 from kmskit.keystore.policy_operations import KeyPolicyOperations
-from kmskit.keystore.policy_principals import account_root_arn
-from kmskit.keystore.results_authorization import CreateGrantResult
 from kmskit.offline.errors import AccessDeniedException, ValidationException
+
+if TYPE_CHECKING:
+    from kmskit.keystore.grants_store import GrantPage
+    from kmskit.keystore.results_authorization import CreateGrantResult
+
+# The grant code is imported by the methods that use it (start-up, as policy_operations).
 
 __all__ = ["GrantOperations"]
 
@@ -42,6 +44,11 @@ class GrantOperations(KeyPolicyOperations):
         with a new token). Raises :class:`ValidationException` (bad principal, operation
         not valid for the key, bad constraints or name), :class:`InvalidGrantTokenException`,
         :class:`NotFoundException`, :class:`KMSInvalidStateException` (pending deletion)."""
+        from kmskit.keystore import _keys, grants_store
+        from kmskit.keystore.grants import validate_grant_request, validate_grant_tokens
+        from kmskit.keystore.policy_principals import account_root_arn
+        from kmskit.keystore.results_authorization import CreateGrantResult
+
         with self._operation(
             "CreateGrant",
             KeyId=key_id,
@@ -92,6 +99,8 @@ class GrantOperations(KeyPolicyOperations):
         marker: str | None = None,
     ) -> GrantPage:
         """The key's grants (1–100 a page, default 50), optionally one grant or grantee."""
+        from kmskit.keystore import grants_store
+
         with self._operation(
             "ListGrants", KeyId=key_id, GrantId=grant_id, GranteePrincipal=grantee_principal,
             Limit=limit, Marker=marker,
@@ -106,6 +115,8 @@ class GrantOperations(KeyPolicyOperations):
         self, retiring_principal: str, *, limit: int | None = None, marker: str | None = None
     ) -> GrantPage:
         """Grants on any key of the home whose retiring principal is ``retiring_principal``."""
+        from kmskit.keystore import grants_store
+
         with self._operation(
             "ListRetirableGrants", RetiringPrincipal=retiring_principal, Limit=limit,
             Marker=marker,
@@ -126,6 +137,9 @@ class GrantOperations(KeyPolicyOperations):
         """Retire a grant named by its token, or by key and grant id. Allowed to the
         retiring principal, the grantee if the grant allows RetireGrant, and the account the
         key belongs to (AccessDeniedException otherwise)."""
+        from kmskit.keystore import grants_store
+        from kmskit.keystore.grants import may_retire
+
         with self._operation("RetireGrant", KeyId=key_id, GrantId=grant_id) as op:
             caller = self._caller(principal)
             if grant_token is not None:
@@ -141,7 +155,7 @@ class GrantOperations(KeyPolicyOperations):
                 raise ValidationException("RetireGrant needs GrantToken, or KeyId and GrantId")
             op.key_arn = grant.key_arn
             op.params["GrantId"] = grant.grant_id
-            reason = may_retire(grant, caller, iam=self.iam_mapping)
+            reason = may_retire(grant, caller, iam=self._iam())
             if reason is None:
                 raise AccessDeniedException(
                     f"User: {caller.arn} is not authorized to perform: kms:RetireGrant on"
@@ -153,6 +167,8 @@ class GrantOperations(KeyPolicyOperations):
 
     def revoke_grant(self, key_id: str, grant_id: str) -> None:
         """Delete a grant at once: it allows nothing more and its tokens are refused."""
+        from kmskit.keystore import grants_store
+
         with self._operation("RevokeGrant", KeyId=key_id, GrantId=grant_id) as op:
             row = self._resolve(op, key_id)
             grant = grants_store.find_grant(

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from kmskit.keystore.policy_wildcards import wildcard_match
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "CONDITION_KEYS",
@@ -174,11 +177,8 @@ def _value_text(value: object) -> str | None:
 def _check_value(base: str, value: str) -> str | None:
     if base in ("Bool", "Null") and value.lower() not in ("true", "false"):
         return f"{base} takes true or false, not {value!r}"
-    if base in _NUMERIC_OPERATORS:
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            return f"{base} takes numbers, not {value!r}"
+    if base in _NUMERIC_OPERATORS and _number(value) is None:
+        return f"{base} takes numbers, not {value!r}"
     if "${" in value:
         return f"policy variables are not supported ({value!r})"
     return None
@@ -243,10 +243,14 @@ def _arn_like(pattern: str, arn: str) -> bool:
 
 
 def _number(text: str) -> Decimal | None:
+    # decimal, not float: IAM compares the numbers as written (no binary rounding).
+    from decimal import Decimal, InvalidOperation
+
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 def _positive(base: str, value: str, wanted: tuple[str, ...]) -> bool:
@@ -265,7 +269,7 @@ def _positive(base: str, value: str, wanted: tuple[str, ...]) -> bool:
     number = _number(value)
     if number is None:
         return False
-    limits = [Decimal(w) for w in wanted]
+    limits = [limit for limit in map(_number, wanted) if limit is not None]
     compare = {
         "NumericEquals": number.__eq__,
         "NumericNotEquals": number.__eq__,

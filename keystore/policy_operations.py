@@ -12,21 +12,21 @@ spec: docs/authorization.md
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kmskit.keystore import _keys, grants_store
 from kmskit.keystore._base import KeystoreBase
-from kmskit.keystore._db import read_transaction
-from kmskit.keystore._keys import KeyRow
-from kmskit.keystore._limits import MAX_MARKER
-from kmskit.keystore.grants import validate_grant_tokens
-from kmskit.keystore.policy_context import KeyFacts, authorization_checks, request_context
-from kmskit.keystore.policy_defaults import DEFAULT_POLICY_NAME, check_lockout, default_key_policy
-from kmskit.keystore.policy_document import KeyPolicy, parse_key_policy
-from kmskit.keystore.policy_evaluation import Decision, evaluate, require_allowed
-from kmskit.keystore.policy_principals import IamMapping, Principal
-from kmskit.keystore.results_authorization import KeyPolicyNames, KeyPolicyResult
 from kmskit.offline.errors import NotFoundException, ValidationException
+
+if TYPE_CHECKING:
+    from kmskit.keystore._keys import KeyRow
+    from kmskit.keystore.policy_context import KeyFacts
+    from kmskit.keystore.policy_document import KeyPolicy
+    from kmskit.keystore.policy_evaluation import Decision
+    from kmskit.keystore.policy_principals import IamMapping, Principal
+    from kmskit.keystore.results_authorization import KeyPolicyNames, KeyPolicyResult
+
+# The policy engine is imported by the methods that use it: every keystore command loads
+# this module, and most never look at a policy (kmskit start-up, tests/cli/test_startup.py).
 
 __all__ = ["KeyPolicyOperations"]
 
@@ -34,10 +34,18 @@ __all__ = ["KeyPolicyOperations"]
 class KeyPolicyOperations(KeystoreBase):
     """PutKeyPolicy, GetKeyPolicy, ListKeyPolicies and the authorization check."""
 
-    # What the home's IAM is taken to allow; the serve/CLI wiring may set it per home.
-    iam_mapping: IamMapping = IamMapping.ACCOUNT
+    # What the home's IAM is taken to allow ("account" or "root-only", an IamMapping); the
+    # serve/CLI wiring may set it per home.
+    iam_mapping: str = "account"
+
+    def _iam(self) -> IamMapping:
+        from kmskit.keystore.policy_principals import IamMapping
+
+        return IamMapping(self.iam_mapping)
 
     def _caller(self, principal: str | None) -> Principal:
+        from kmskit.keystore.policy_principals import Principal
+
         if principal is None:
             return Principal.root(self.config.account_id, self.config.partition)
         try:
@@ -46,11 +54,16 @@ class KeyPolicyOperations(KeystoreBase):
             raise ValidationException(f"{principal!r} is not an IAM principal ARN") from None
 
     def _key_facts(self, row: KeyRow) -> KeyFacts:
+        from kmskit.keystore.policy_context import KeyFacts
+
         return KeyFacts(
             self.config.key_arn(row.key_id), str(row.key_spec), str(row.key_usage), row.origin
         )
 
     def _policy_document(self, key_id: str) -> str:
+        from kmskit.keystore import grants_store
+        from kmskit.keystore.policy_defaults import default_key_policy
+
         stored = grants_store.read_key_policy(self._connection(), key_id)
         if stored is not None:
             return stored
@@ -58,7 +71,7 @@ class KeyPolicyOperations(KeystoreBase):
 
     @staticmethod
     def _policy_name(policy_name: str | None) -> None:
-        if policy_name is not None and policy_name != DEFAULT_POLICY_NAME:
+        if policy_name is not None and policy_name != "default":
             raise NotFoundException(
                 f"no key policy named {policy_name!r}; a key's only policy is 'default'"
             )
@@ -75,6 +88,10 @@ class KeyPolicyOperations(KeystoreBase):
         """Replace the key's policy. Raises :class:`MalformedPolicyDocumentException` (bad
         document, or one that would lock ``principal`` out of PutKeyPolicy unless bypassed),
         :class:`NotFoundException`, :class:`KMSInvalidStateException` (pending deletion)."""
+        from kmskit.keystore import _keys, grants_store
+        from kmskit.keystore.policy_defaults import check_lockout
+        from kmskit.keystore.policy_document import parse_key_policy
+
         with self._operation(
             "PutKeyPolicy",
             KeyId=key_id,
@@ -91,13 +108,15 @@ class KeyPolicyOperations(KeystoreBase):
                 self._key_facts(row),
                 self._caller(principal),
                 home_account=self.config.account_id,
-                iam=self.iam_mapping,
+                iam=self._iam(),
                 bypass=bool(bypass_policy_lockout_safety_check),
             )
             grants_store.write_key_policy(op.db, row.key_id, policy, op.now_ms)
 
     def get_key_policy(self, key_id: str, *, policy_name: str | None = None) -> KeyPolicyResult:
         """The key's policy document as put, or the default one."""
+        from kmskit.keystore.results_authorization import KeyPolicyResult
+
         with self._operation("GetKeyPolicy", KeyId=key_id, PolicyName=policy_name) as op:
             self._policy_name(policy_name)
             row = self._resolve(op, key_id)
@@ -107,16 +126,22 @@ class KeyPolicyOperations(KeystoreBase):
         self, key_id: str, *, limit: int | None = None, marker: str | None = None
     ) -> KeyPolicyNames:
         """``["default"]``: KMS keys have exactly one policy."""
+        from kmskit.keystore.results_authorization import KeyPolicyNames
+
         with self._operation("ListKeyPolicies", KeyId=key_id, Limit=limit, Marker=marker) as op:
             if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= 1000):
                 raise ValidationException("Limit must be an integer from 1 to 1000")
-            if marker is not None and (not isinstance(marker, str) or len(marker) > MAX_MARKER):
+            if marker is not None and (not isinstance(marker, str) or len(marker) > 1024):
                 raise ValidationException("the marker is not valid for this list")
             self._resolve(op, key_id)
             return KeyPolicyNames()
 
     def key_policy(self, key_id: str) -> KeyPolicy:
         """The key's parsed policy (for callers that evaluate requests themselves)."""
+        from kmskit.keystore import _keys
+        from kmskit.keystore._db import read_transaction
+        from kmskit.keystore.policy_document import parse_key_policy
+
         conn = self._connection()
         with read_transaction(conn):
             row = _keys.resolve_key(conn, self.config, key_id)
@@ -141,6 +166,13 @@ class KeyPolicyOperations(KeystoreBase):
         (:class:`InvalidGrantTokenException`); every live grant of the key counts, since
         local grants take effect at once.
         """
+        from kmskit.keystore import _keys, grants_store
+        from kmskit.keystore._db import read_transaction
+        from kmskit.keystore.grants import validate_grant_tokens
+        from kmskit.keystore.policy_context import authorization_checks, request_context
+        from kmskit.keystore.policy_document import parse_key_policy
+        from kmskit.keystore.policy_evaluation import evaluate, require_allowed
+
         caller = self._caller(principal)
         tokens = validate_grant_tokens(request.get("GrantTokens"))
         conn = self._connection()
@@ -167,7 +199,7 @@ class KeyPolicyOperations(KeystoreBase):
                     action=check.action,
                     reencrypt_on_same_key=reencrypt_on_same_key,
                 )
-                decision = evaluate(policy, context, grants=grants, iam=self.iam_mapping)
+                decision = evaluate(policy, context, grants=grants, iam=self._iam())
                 require_allowed(decision, context)
                 decisions.append(decision)
         return tuple(decisions)
