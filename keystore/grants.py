@@ -38,6 +38,7 @@ __all__ = [
     "GRANT_OPERATIONS",
     "MAX_GRANT_TOKENS",
     "Grant",
+    "GrantParameters",
     "constraints_satisfied",
     "grant_allows",
     "grant_operations_for_key",
@@ -165,6 +166,18 @@ def _constraint_map(value: object, field: str) -> dict[str, str] | None:
     return pairs
 
 
+@dataclass(frozen=True)
+class GrantParameters:
+    """CreateGrant's parameters once checked (operations without repeats, in order)."""
+
+    grantee_principal: str
+    operations: tuple[str, ...]
+    retiring_principal: str | None = None
+    equals: dict[str, str] | None = None
+    subset: dict[str, str] | None = None
+    name: str | None = None
+
+
 def validate_grant_request(
     key: KeyFacts,
     *,
@@ -173,10 +186,8 @@ def validate_grant_request(
     retiring_principal: object = None,
     constraints: object = None,
     name: object = None,
-) -> tuple[str, str | None, tuple[str, ...], dict[str, str] | None, dict[str, str] | None,
-           str | None]:
-    """Check CreateGrant's parameters; returns (grantee, retiring, operations, equals,
-    subset, name). Raises :class:`ValidationException`."""
+) -> GrantParameters:
+    """Check CreateGrant's parameters for ``key``. Raises :class:`ValidationException`."""
     grantee = _principal_arn(grantee_principal, "GranteePrincipal")
     retiring = (
         None if retiring_principal is None
@@ -217,7 +228,7 @@ def validate_grant_request(
             )
     if name is not None and (not isinstance(name, str) or not _NAME.fullmatch(name)):
         raise ValidationException("Name must be 1 to 256 characters of a-z A-Z 0-9 : / _ -")
-    return grantee, retiring, tuple(chosen), equals, subset, name
+    return GrantParameters(grantee, tuple(chosen), retiring, equals, subset, name)
 
 
 def validate_grant_tokens(tokens: object) -> tuple[str, ...]:

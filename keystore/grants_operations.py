@@ -63,7 +63,7 @@ class GrantOperations(KeyPolicyOperations):
             row = self._resolve(op, key_id)
             _keys.require_not_pending_deletion(row, self.config)
             key = self._key_facts(row)
-            grantee, retiring, chosen, equals, subset, grant_name = validate_grant_request(
+            checked = validate_grant_request(
                 key,
                 grantee_principal=grantee_principal,
                 operations=operations,
@@ -76,15 +76,15 @@ class GrantOperations(KeyPolicyOperations):
                 op.db,
                 key_id=row.key_id,
                 key_arn=key.arn,
-                grantee_principal=grantee,
-                operations=chosen,
+                grantee_principal=checked.grantee_principal,
+                operations=checked.operations,
                 issuing_account=account_root_arn(caller.account, caller.partition),
                 now_ms=op.now_ms,
                 rng=self._rng,
-                retiring_principal=retiring,
-                equals=equals,
-                subset=subset,
-                name=grant_name,
+                retiring_principal=checked.retiring_principal,
+                equals=checked.equals,
+                subset=checked.subset,
+                name=checked.name,
             )
             op.params["GrantId"] = grant.grant_id
             return CreateGrantResult(grant.grant_id, token)

@@ -11,7 +11,7 @@ condition works even when the parameter doesn't appear in the request").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -258,7 +258,7 @@ def _operation_values(
     operation: str,
     check: AuthorizationCheck,
     request: Mapping[str, Any],
-    put: Any,
+    put: Callable[[str, object], None],
     values: dict[str, tuple[str, ...]],
 ) -> Mapping[str, str] | None:
     """Fill the operation's own condition keys; returns its encryption context (None when

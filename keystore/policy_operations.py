@@ -19,6 +19,7 @@ from kmskit.offline.errors import NotFoundException, ValidationException
 
 if TYPE_CHECKING:
     from kmskit.keystore._keys import KeyRow
+    from kmskit.keystore._operation import Operation
     from kmskit.keystore.policy_context import KeyFacts
     from kmskit.keystore.policy_document import KeyPolicy
     from kmskit.keystore.policy_evaluation import Decision
@@ -88,9 +89,7 @@ class KeyPolicyOperations(KeystoreBase):
         """Replace the key's policy. Raises :class:`MalformedPolicyDocumentException` (bad
         document, or one that would lock ``principal`` out of PutKeyPolicy unless bypassed),
         :class:`NotFoundException`, :class:`KMSInvalidStateException` (pending deletion)."""
-        from kmskit.keystore import _keys, grants_store
-        from kmskit.keystore.policy_defaults import check_lockout
-        from kmskit.keystore.policy_document import parse_key_policy
+        from kmskit.keystore import _keys
 
         with self._operation(
             "PutKeyPolicy",
@@ -102,16 +101,29 @@ class KeyPolicyOperations(KeystoreBase):
             self._policy_name(policy_name)
             row = self._resolve(op, key_id)
             _keys.require_not_pending_deletion(row, self.config)
-            parsed = parse_key_policy(policy)
-            check_lockout(
-                parsed,
-                self._key_facts(row),
-                self._caller(principal),
-                home_account=self.config.account_id,
-                iam=self._iam(),
-                bypass=bool(bypass_policy_lockout_safety_check),
+            self._apply_key_policy(
+                op, row, policy, bypass=bypass_policy_lockout_safety_check, principal=principal
             )
-            grants_store.write_key_policy(op.db, row.key_id, policy, op.now_ms)
+
+    def _apply_key_policy(
+        self, op: Operation, row: KeyRow, policy: str, *, bypass: bool, principal: str | None
+    ) -> None:
+        """Validate ``policy``, run the lockout check, store it, in ``op``'s transaction.
+        CreateKey with ``Policy`` calls this once the key row exists (the wiring step)."""
+        from kmskit.keystore import grants_store
+        from kmskit.keystore.policy_defaults import check_lockout
+        from kmskit.keystore.policy_document import parse_key_policy
+
+        parsed = parse_key_policy(policy)
+        check_lockout(
+            parsed,
+            self._key_facts(row),
+            self._caller(principal),
+            home_account=self.config.account_id,
+            iam=self._iam(),
+            bypass=bool(bypass),
+        )
+        grants_store.write_key_policy(op.db, row.key_id, policy, op.now_ms)
 
     def get_key_policy(self, key_id: str, *, policy_name: str | None = None) -> KeyPolicyResult:
         """The key's policy document as put, or the default one."""
