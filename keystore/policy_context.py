@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmskit.keystore.policy_conditions import encryption_context_key
 from kmskit.keystore.policy_principals import Principal
+
+if TYPE_CHECKING:
+    from kmskit.keystore.results import KeyMetadata
 
 __all__ = [
     "AuthorizationCheck",
@@ -41,6 +44,11 @@ class KeyFacts:
     @property
     def account(self) -> str:
         return self.arn.split(":")[4]
+
+    @classmethod
+    def from_metadata(cls, metadata: KeyMetadata) -> KeyFacts:
+        """From DescribeKey's metadata."""
+        return cls(metadata.arn, metadata.key_spec, metadata.key_usage, metadata.origin)
 
 
 @dataclass(frozen=True)

@@ -338,3 +338,28 @@ def test_authorize_account_actions_and_reencrypt(ks: Keystore) -> None:
     ks.iam_mapping = IamMapping.ROOT_ONLY
     with pytest.raises(AccessDeniedException):
         ks.authorize("CreateKey", {}, principal=ALICE)
+
+
+def test_a_version_2_store_is_upgraded(home: Any, clock: Any) -> None:
+    import sqlite3
+
+    from kmskit.keystore import open_keystore
+    from kmskit.keystore.policy_context import KeyFacts
+
+    with open_keystore(home, clock=clock) as store:
+        key = store.create_key()
+    conn = sqlite3.connect(home / "keystore.db")
+    with conn:
+        for table in ("grant_tokens", "grants", "key_policies"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    with open_keystore(home, clock=clock) as store:
+        assert json.loads(store.get_key_policy(key.key_id).policy)["Id"] == "key-default-1"
+        store.create_grant(key.key_id, BOB, ["Decrypt"])
+        assert len(store.list_grants(key.key_id).grants) == 1
+        facts = KeyFacts.from_metadata(store.describe_key(key.key_id))
+        assert facts.arn == key.arn and facts.account == ACCOUNT
+    conn = sqlite3.connect(home / "keystore.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    conn.close()
