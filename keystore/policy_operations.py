@@ -12,6 +12,7 @@ spec: docs/authorization.md
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from kmskit.keystore._base import KeystoreBase
@@ -177,6 +178,9 @@ class KeyPolicyOperations(KeystoreBase):
         now). ``GrantTokens`` in the request must name live grants
         (:class:`InvalidGrantTokenException`); every live grant of the key counts, since
         local grants take effect at once.
+
+        Called inside an operation (``self._operation(...)``, whose write transaction may
+        have begun), it reads in that transaction; otherwise in a read snapshot of its own.
         """
         from kmskit.keystore import _keys, grants_store
         from kmskit.keystore._db import read_transaction
@@ -189,7 +193,7 @@ class KeyPolicyOperations(KeystoreBase):
         tokens = validate_grant_tokens(request.get("GrantTokens"))
         conn = self._connection()
         decisions: list[Decision] = []
-        with read_transaction(conn):
+        with nullcontext() if conn.in_transaction else read_transaction(conn):
             grants_store.check_grant_tokens(conn, tokens)
             for check in authorization_checks(operation):
                 key = policy = None

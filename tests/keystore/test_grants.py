@@ -363,3 +363,14 @@ def test_a_version_2_store_is_upgraded(home: Any, clock: Any) -> None:
     conn = sqlite3.connect(home / "keystore.db")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     conn.close()
+
+
+def test_authorize_inside_an_operation_transaction(ks: Keystore) -> None:
+    key = ks.create_key()
+    conn = ks._connection()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        (decision,) = ks.authorize("Encrypt", {"KeyId": key.key_id}, principal=ALICE)
+        assert decision.allowed and conn.in_transaction
+    finally:
+        conn.rollback()
