@@ -74,11 +74,29 @@ def _action_matches(statement: Statement, action: str) -> bool:
     return hit != statement.not_action
 
 
+def _foreign_without_iam(context: RequestContext, iam: IamMapping) -> bool:
+    """Whether the caller is another account's principal whose IAM allows it nothing.
+
+    Cross-account use needs the key policy *and* the caller's own IAM policies (KMS
+    Developer Guide, "Allowing users in other accounts to use a KMS key"). Under
+    ``root-only`` IAM allows nothing, so only that account's root can be let in; under
+    ``account`` IAM allows everything, so the key policy alone decides.
+    """
+    caller = context.principal
+    return (
+        iam is IamMapping.ROOT_ONLY
+        and caller.account != context.home_account
+        and not caller.is_root
+    )
+
+
 def statement_applies(
     statement: Statement, context: RequestContext, *, iam: IamMapping
 ) -> bool:
     """Whether the statement's principal, action, resource and conditions all match."""
     deny = statement.effect == "Deny"
+    if not deny and _foreign_without_iam(context, iam):
+        return False
     return (
         any(
             principal_entry_matches(kind, entry, context.principal, deny=deny, iam=iam)
