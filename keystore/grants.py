@@ -14,7 +14,8 @@ constraints", "Retiring and revoking grants"; API Reference CreateGrant, GrantCo
 - A grant that allows CreateGrant allows only grants with a subset of its operations and an
   equally strict or stricter constraint.
 - RetireGrant: the retiring principal, the grantee if the grant allows RetireGrant, and the
-  account the grant was created in (with the IAM mapping deciding its other principals).
+  account the grant was created in, its IssuingAccount (with the IAM mapping deciding its
+  other principals).
 """
 
 from __future__ import annotations
@@ -26,12 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from kmskit.keystore.policy_context import GrantRequest, KeyFacts, RequestContext
-from kmskit.keystore.policy_principals import (
-    IamMapping,
-    Principal,
-    account_root_arn,
-    principal_entry_matches,
-)
+from kmskit.keystore.policy_principals import IamMapping, Principal, principal_entry_matches
 from kmskit.offline.errors import ValidationException
 
 __all__ = [
@@ -308,9 +304,8 @@ def may_retire(grant: Grant, caller: Principal, *, iam: IamMapping) -> str | Non
         return "RetiringPrincipal"
     if "RetireGrant" in grant.operations and _grantee_matches(grant, caller, iam):
         return "GranteePrincipal"
-    account = grant.key_arn.split(":")[4]
-    if principal_entry_matches(
-        "AWS", account_root_arn(account, caller.partition), caller, deny=False, iam=iam
-    ):
+    # "the AWS account in which the grant is created": its IssuingAccount (the account root
+    # of whoever created it), whose other principals the IAM mapping decides.
+    if principal_entry_matches("AWS", grant.issuing_account, caller, deny=False, iam=iam):
         return "IssuingAccount"
     return None

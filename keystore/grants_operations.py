@@ -136,7 +136,7 @@ class GrantOperations(KeyPolicyOperations):
     ) -> None:
         """Retire a grant named by its token, or by key and grant id. Allowed to the
         retiring principal, the grantee if the grant allows RetireGrant, and the account the
-        key belongs to (AccessDeniedException otherwise)."""
+        grant was created in (AccessDeniedException otherwise)."""
         from kmskit.keystore import grants_store
         from kmskit.keystore.grants import may_retire
 

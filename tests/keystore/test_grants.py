@@ -374,3 +374,16 @@ def test_authorize_inside_an_operation_transaction(ks: Keystore) -> None:
         assert decision.allowed and conn.in_transaction
     finally:
         conn.rollback()
+
+
+def test_the_issuing_account_may_retire(strict: Keystore) -> None:
+    key = strict.create_key()
+    foreign_root = "arn:aws:iam::444455556666:root"
+    # A grant created by another account's principal: that account may retire it, and the
+    # key's own account (not its issuer) may not, except through the grant's principals.
+    grant = strict.create_grant(key.key_id, BOB, ["Decrypt"], principal=foreign_root)
+    (entry,) = strict.list_grants(key.key_id).grants
+    assert entry.issuing_account == foreign_root
+    with pytest.raises(AccessDeniedException):
+        strict.retire_grant(key_id=key.key_id, grant_id=grant.grant_id)
+    strict.retire_grant(key_id=key.key_id, grant_id=grant.grant_id, principal=foreign_root)
