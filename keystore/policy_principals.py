@@ -27,12 +27,15 @@ __all__ = [
     "principal_entry_matches",
 ]
 
-_PARTITION = r"aws|aws-cn|aws-us-gov"
+# A home's partition is any [a-z][a-z0-9-]* and its account id 1-32 digits (AWS uses 12,
+# Alibaba 16; docs/keystore.md#home), so principals take the same.
+_PARTITION = r"[a-z][a-z0-9-]*"
+_ACCOUNT = r"\d{1,32}"
 _ARN = re.compile(
-    rf"arn:(?P<partition>{_PARTITION}):(?P<service>iam|sts)::(?P<account>\d{{12}}):"
+    rf"arn:(?P<partition>{_PARTITION}):(?P<service>iam|sts)::(?P<account>{_ACCOUNT}):"
     r"(?P<resource>root|(?:user|role|assumed-role|federated-user)/[\x21-\x7e]+)"
 )
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = re.compile(_ACCOUNT)
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?")
 
 

@@ -387,3 +387,20 @@ def test_the_issuing_account_may_retire(strict: Keystore) -> None:
     with pytest.raises(AccessDeniedException):
         strict.retire_grant(key_id=key.key_id, grant_id=grant.grant_id)
     strict.retire_grant(key_id=key.key_id, grant_id=grant.grant_id, principal=foreign_root)
+
+
+def test_an_alibaba_home(home: Any, clock: Any) -> None:
+    from kmskit.keystore import init_home, open_keystore
+
+    init_home(home, partition="acs", region="cn-hangzhou", account_id="1234567890123456",
+              naming="alibaba", clock=clock)
+    with open_keystore(home, clock=clock) as store:
+        key = store.create_key(key_spec="Aliyun_SM4")
+        user = "arn:acs:iam::1234567890123456:user/Li"
+        (decision,) = store.authorize("Encrypt", {"KeyId": key.key_id}, principal=user)
+        assert decision.statement == "Enable IAM User Permissions"
+        policy = json.loads(store.get_key_policy(key.key_id).policy)
+        assert policy["Statement"][0]["Principal"] == {"AWS": "arn:acs:iam::1234567890123456:root"}
+        grant = store.create_grant(key.key_id, user, ["Encrypt"],
+                                   constraints={"EncryptionContextSubset": {"app": "x"}})
+        store.retire_grant(grant_token=grant.grant_token, principal=user.replace("Li", "Wang"))

@@ -109,7 +109,8 @@ def test_characters_outside_latin1_are_refused() -> None:
         ({"Principal": None}, ("needs a Principal",)),
         ({"NotPrincipal": {"AWS": ROOT}, "Principal": None}, ("NotPrincipal is not supported",)),
         ({"Principal": {"Federated": "cognito-identity.amazonaws.com"}}, ("'Federated'",)),
-        ({"Principal": {"AWS": "arn:aws:iam::1111:root"}}, ("arn:aws:iam::1111:root",)),
+        ({"Principal": {"AWS": "arn:aws:iam::11112222333x:root"}}, ("11112222333x",)),
+        ({"Principal": {"AWS": "arn:aws:iam::111122223333:group/G"}}, ("group/G",)),
         ({"Principal": {"AWS": "arn:aws:iam::111122223333:user/*"}}, ("wildcard",)),
         ({"Principal": {"AWS": []}}, ("Principal AWS",)),
         ({"Principal": "someone"}, ("Principal",)),
@@ -233,11 +234,19 @@ def test_alibaba_templates() -> None:
 @pytest.mark.parametrize(
     "arn",
     ["bob", "arn:aws:iam::111122223333:assumed-role/R/s", "arn:aws:sts::111122223333:user/B",
-     "arn:aws:iam::11112222333:root", "arn:aws:s3:::bucket"],
+     "arn:aws:iam::" + "1" * 33 + ":root", "arn:aws:s3:::bucket", "arn:AWS:iam::1:root"],
 )
 def test_principal_arns(arn: str) -> None:
     with pytest.raises(ValueError, match="not an IAM principal ARN"):
         Principal(arn)
+
+
+def test_alibaba_sized_accounts() -> None:
+    # A home's account id may have 1-32 digits (Alibaba's have 16): its principals work.
+    root = Principal.root("1234567890123456")
+    assert root.is_root and root.account == "1234567890123456"
+    policy = parse_key_policy(_policy(_statement(Principal={"AWS": "1234567890123456"})))
+    assert policy.statements[0].principals == (("AWS", "1234567890123456"),)
 
 
 def test_session_principal_arn_is_the_role() -> None:
