@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from kmskit.cli._files import load_paramfile
@@ -28,8 +29,20 @@ _ESCAPED_COMMA = r"\\,"
 _START = r"[^\x00-\x20\"',=\[{" + _ASTRAL + "]"
 _FIRST_FOLLOW = r"[^\x00-\x08\x0e-\x1b\"',\]}" + _ASTRAL + "]"
 _SECOND_FOLLOW = r"[^\x00-\x08\x0e-\x1b\"',=" + _ASTRAL + "]"
-_FIRST_WORD = re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_FIRST_FOLLOW})*")
-_SECOND_WORD = re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_SECOND_FOLLOW})*")
+
+
+# These two compile slowly (tens of milliseconds: the astral ranges in negated classes), which
+# every `kmskit kms` command paid at start-up; they are compiled on first use instead.
+@cache
+def _first_word() -> re.Pattern[str]:
+    return re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_FIRST_FOLLOW})*")
+
+
+@cache
+def _second_word() -> re.Pattern[str]:
+    return re.compile(f"(?:{_ESCAPED_COMMA}|{_START})(?:{_ESCAPED_COMMA}|{_SECOND_FOLLOW})*")
+
+
 _QUOTED = {"'": re.compile(r"'(?:\\'|[^'])*'"), '"': re.compile(r'"(?:\\"|[^"])*"')}
 _KEY = re.compile(r"[A-Za-z0-9_.#/:-]*")
 
@@ -150,7 +163,7 @@ def _first(s: _Scanner) -> str:
         if found is None:
             raise s.error("<quoted>")
         return found
-    return s.word(_FIRST_WORD) or ""
+    return s.word(_first_word()) or ""
 
 
 def _csv(s: _Scanner) -> str | list[str]:
@@ -161,7 +174,7 @@ def _csv(s: _Scanner) -> str | list[str]:
     s.expect(",", space=True)
     items = [first]
     while True:
-        item = s.quoted() if s.peek() in _QUOTED else s.word(_SECOND_WORD)
+        item = s.quoted() if s.peek() in _QUOTED else s.word(_second_word())
         if item is not None:
             s.skip_space()
             if s.eof():

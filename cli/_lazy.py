@@ -3,8 +3,9 @@
 ``kmskit`` is run once per file in scripts, so its start-up is paid again and again. Each
 group's module pulls in its own dependencies (``cryptography``, SQLite, ``jmespath``); a root
 group that imported every one of them made ``kmskit --help`` about 6.5x ``python -c pass``.
-:class:`LazyGroup` knows each command by name, module and one-line summary, lists them from
-that table, and imports a module only when its command is invoked (or asked for ``--help``).
+:class:`LazyGroup` knows each command by name, module and one-line summary (the table is
+:mod:`kmskit.cli.commands`), lists them from it, and imports a module only when its command
+is invoked (or asked for ``--help``).
 ``tests/cli/test_startup.py`` checks that every summary matches its command's own help.
 """
 
@@ -12,28 +13,18 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import click
 
+from kmskit.cli.commands import LazyCommand
 
-@dataclass(frozen=True)
-class LazyCommand:
-    """Where a command lives (``module`` and ``attribute``) and its help summary."""
 
-    module: str
-    attribute: str
-    summary: str
-
-    def short_help(self, limit: int) -> str:
-        """The summary cut to ``limit`` as click cuts a command's own help."""
-        return click.Command(None, help=self.summary).get_short_help_str(limit)
-
-    def load(self) -> click.Command:
-        command = getattr(importlib.import_module(self.module), self.attribute)
-        if not isinstance(command, click.Command):  # a wrong table entry: a bug, not input
-            raise TypeError(f"{self.module}.{self.attribute} is not a click command")
-        return command
+def load_command(lazy: LazyCommand) -> click.Command:
+    """Import the module a table entry names and return its command."""
+    command = getattr(importlib.import_module(lazy.module), lazy.attribute)
+    if not isinstance(command, click.Command):  # a wrong table entry: a bug, not input
+        raise TypeError(f"{lazy.module}.{lazy.attribute} is not a click command")
+    return command
 
 
 class LazyGroup(click.Group):
@@ -51,7 +42,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         lazy = self.lazy_commands.get(cmd_name)
         if lazy is not None and cmd_name not in self.commands:
-            self.add_command(lazy.load(), cmd_name)
+            self.add_command(load_command(lazy), cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -71,4 +62,6 @@ class LazyGroup(click.Group):
         if name in self.commands or name not in self.lazy_commands:
             command = super().get_command(ctx, name)
             return command.get_short_help_str(limit) if command is not None else ""
-        return self.lazy_commands[name].short_help(limit)
+        from kmskit.cli._root_help import short_help  # only listings need textwrap
+
+        return short_help(self.lazy_commands[name].summary, limit)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 import click
 
+from kmskit import __version__
 from kmskit.cli._kms_errors import AWS_CLI_OTHER, AWS_CLI_SYNTAX, KmsCallFailed
-from kmskit.cli._lazy import LazyCommand, LazyGroup
+from kmskit.cli._lazy import LazyGroup
+from kmskit.cli.commands import COMMANDS, ROOT_HELP
 from kmskit.offline.errors import (
     AccessDeniedException,
     AlreadyExistsException,
@@ -77,87 +78,16 @@ _OPERATION_FAILURES = (
 _USAGE_ERRORS = (PassphraseRequiredError, AwsConfigurationError)
 
 
-# Each group is imported only when it runs (cli/_lazy.py). The summary is the first paragraph of
-# the command's own help; tests/cli/test_startup.py keeps the two equal.
-COMMANDS: dict[str, LazyCommand] = {
-    "access-key": LazyCommand(
-        "kmskit.cli.server",
-        "access_key",
-        "Issue, list and delete the access keys kmskit serve accepts.",
-    ),
-    "audit": LazyCommand(
-        "kmskit.cli.keystore_admin",
-        "audit",
-        "Read and check the keystore's hash-chained audit log.",
-    ),
-    "decrypt": LazyCommand(
-        "kmskit.cli.envelope", "decrypt_command", "Decrypt the envelope message IN into OUT."
-    ),
-    "demo": LazyCommand(
-        "kmskit.cli.demo",
-        "demo",
-        "Run the main jobs in a temporary keystore home and show every command.",
-    ),
-    "encrypt": LazyCommand(
-        "kmskit.cli.envelope",
-        "encrypt_command",
-        "Encrypt IN into an envelope message (AWS Encryption SDK format v2) at OUT.",
-    ),
-    "init": LazyCommand(
-        "kmskit.cli.keystore_admin",
-        "init",
-        "Create a keystore home (any kms command also creates one on first use).",
-    ),
-    "inspect": LazyCommand(
-        "kmskit.cli.envelope",
-        "inspect_command",
-        "Print the header of the message IN as JSON; no key needed.",
-    ),
-    "kms": LazyCommand(
-        "kmskit.cli.kms",
-        "kms",
-        "The aws kms operations on the local keystore, with the same flags and JSON.",
-    ),
-    "offline": LazyCommand(
-        "kmskit.cli.offline",
-        "offline",
-        "Verify, sign, encrypt, decrypt and derive with keys held locally.",
-    ),
-    "rewrap": LazyCommand(
-        "kmskit.cli.envelope",
-        "rewrap_command",
-        "Give the message IN new wrapping keys without re-encrypting it (unsigned suites).",
-    ),
-    "serve": LazyCommand(
-        "kmskit.cli.server",
-        "serve",
-        "Serve the AWS KMS API (JSON 1.1, SigV4) on the local keystore.",
-    ),
-    "vectors": LazyCommand(
-        "kmskit.cli.vectors",
-        "vectors_group",
-        "Generate and check known-answer test vectors (docs/vectors.md).",
-    ),
-}
-
-
 @click.group(
     cls=LazyGroup,
     lazy_commands=COMMANDS,
+    help=ROOT_HELP,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(package_name="kmskit")
+@click.version_option(version=__version__, prog_name="kmskit")
 def kmskit() -> None:
-    """Offline, KMS-compatible envelope encryption and public-key operations.
-
-    Algorithm and key-spec names are the AWS KMS names (RSASSA_PSS_SHA_256, ECC_NIST_P256,
-    SM2DSA, ...); Alibaba names (EC_SM2, EC_P256, ...) are accepted where a key spec is read.
-    Blob arguments take a path, fileb://path or - for stdin.
-
-    Exit codes: 0 success, 1 the operation failed (for example an invalid signature),
-    2 a usage or input error. Set KMSKIT_DEBUG=1 to see tracebacks.
-    """
-
+    """The root group; its help is ROOT_HELP (kmskit.cli.commands), which ``kmskit --help``
+    prints without click (kmskit.cli.entry)."""
 
 
 def _one_line(text: str) -> str:
@@ -165,6 +95,12 @@ def _one_line(text: str) -> str:
     first, *rest = text.splitlines() or [""]
     details = [line.strip().removeprefix("- ") for line in rest if line.strip()]
     return f"{first}: {'; '.join(details)}" if details else first
+
+
+def _print_traceback() -> None:
+    import traceback  # only with KMSKIT_DEBUG=1: it costs start-up for every command
+
+    traceback.print_exc()
 
 
 def exit_code_for(error: KmskitError) -> int:
@@ -204,12 +140,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except KmsCallFailed as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         click.echo(exc.line(_one_line(str(exc.error))), err=True)
         return exc.exit_code
     except KmskitError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         click.echo(f"{exc.code}: {_one_line(str(exc))}", err=True)
         return exit_code_for(exc)
     except BrokenPipeError:
@@ -221,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug: still one line, unless debugging
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         click.echo(
             f"InternalError: {type(exc).__name__}: {exc} (KMSKIT_DEBUG=1 shows more)", err=True
         )
@@ -230,4 +166,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The console script's entry before kmskit.cli.entry; kept for scripts that import it."""
+    from kmskit.cli.entry import run as entry_run
+
+    entry_run()

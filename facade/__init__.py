@@ -19,9 +19,17 @@ so the ``kmskit`` command, whose modules live under this package, starts fast.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+# The one place the version is written: pyproject.toml reads it (dynamic version), and the
+# ``kmskit --version`` fast path prints it without importlib.metadata.
+__version__ = "0.1.0"
+
+# Not ``from typing import TYPE_CHECKING``: typing alone costs more start-up than the whole
+# ``kmskit --help`` fast path, and mypy treats any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from kmskit.envelope import (
         AwsKmsKeyring,
         KeystoreKeyring,
@@ -93,14 +101,9 @@ __all__ = [
     "verify",
 ]
 
-__version__: str
 
 
 def __getattr__(name: str) -> Any:
-    if name == "__version__":
-        from importlib.metadata import version
-
-        return version("kmskit")
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'kmskit' has no attribute {name!r}")

@@ -13,12 +13,20 @@ docs/keystore.md.
         ks.create_alias("alias/app", key.key_id)
         data_key = ks.generate_data_key("alias/app", key_spec="AES_256",
                                         encryption_context={"purpose": "demo"})
+
+Names are resolved lazily (PEP 562): importing this package loads no SQLite, no
+``cryptography`` and no key code until a name is used, which keeps every ``kmskit kms``
+command's start-up to what that command needs.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# See kmskit/__init__.py: mypy treats any name TYPE_CHECKING as true; typing is not imported.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from kmskit.keystore._setup import init_home, open_audit_log, open_keystore
@@ -57,56 +65,42 @@ if TYPE_CHECKING:
         RotationListPage,
     )
 
-# Loaded on first use (PEP 562), so that importing the operation table
-# (kmskit.keystore.api_table) for ``kmskit kms --help`` loads neither SQLite nor the crypto.
-_HOMES: dict[str, str] = {
-    "AliasEntry": "kmskit.keystore.results",
-    "AliasListPage": "kmskit.keystore.results",
-    "AuditLog": "kmskit.keystore.audit",
-    "AuditRecord": "kmskit.keystore.audit",
-    "AuditVerification": "kmskit.keystore.audit",
-    "DataKeyPairResult": "kmskit.keystore.results_asymmetric",
-    "DataKeyResult": "kmskit.keystore.results",
-    "DecryptResult": "kmskit.keystore.results",
-    "DeletionSchedule": "kmskit.keystore.results",
-    "EncryptResult": "kmskit.keystore.results",
-    "HomeConfig": "kmskit.keystore.home",
-    "ImportKeyMaterialResult": "kmskit.keystore.results_material",
-    "ImportParameters": "kmskit.keystore.results_material",
-    "KeyListEntry": "kmskit.keystore.results",
-    "KeyListPage": "kmskit.keystore.results",
-    "KeyMetadata": "kmskit.keystore.results",
-    "KeyRotationStatus": "kmskit.keystore.results_material",
-    "Keystore": "kmskit.keystore.keystore",
-    "MacResult": "kmskit.keystore.results_asymmetric",
-    "PublicKeyResult": "kmskit.keystore.results_asymmetric",
-    "RandomResult": "kmskit.keystore.results",
-    "ReEncryptResult": "kmskit.keystore.results",
-    "RotationEntry": "kmskit.keystore.results_material",
-    "RotationListPage": "kmskit.keystore.results_material",
-    "SharedSecretResult": "kmskit.keystore.results_asymmetric",
-    "SignResult": "kmskit.keystore.results_asymmetric",
-    "Tag": "kmskit.keystore.results",
-    "TagListPage": "kmskit.keystore.results",
-    "VerifyMacResult": "kmskit.keystore.results_asymmetric",
-    "VerifyResult": "kmskit.keystore.results_asymmetric",
-    "init_home": "kmskit.keystore._setup",
-    "open_audit_log": "kmskit.keystore._setup",
-    "open_keystore": "kmskit.keystore._setup",
-    "resolve_home": "kmskit.keystore.home",
+_HOMES = {
+    "init_home": "_setup",
+    "open_audit_log": "_setup",
+    "open_keystore": "_setup",
+    "AuditLog": "audit",
+    "AuditRecord": "audit",
+    "AuditVerification": "audit",
+    "HomeConfig": "home",
+    "resolve_home": "home",
+    "Keystore": "keystore",
+    "AliasEntry": "results",
+    "AliasListPage": "results",
+    "DataKeyResult": "results",
+    "DecryptResult": "results",
+    "DeletionSchedule": "results",
+    "EncryptResult": "results",
+    "KeyListEntry": "results",
+    "KeyListPage": "results",
+    "KeyMetadata": "results",
+    "RandomResult": "results",
+    "ReEncryptResult": "results",
+    "Tag": "results",
+    "TagListPage": "results",
+    "DataKeyPairResult": "results_asymmetric",
+    "MacResult": "results_asymmetric",
+    "PublicKeyResult": "results_asymmetric",
+    "SharedSecretResult": "results_asymmetric",
+    "SignResult": "results_asymmetric",
+    "VerifyMacResult": "results_asymmetric",
+    "VerifyResult": "results_asymmetric",
+    "ImportKeyMaterialResult": "results_material",
+    "ImportParameters": "results_material",
+    "KeyRotationStatus": "results_material",
+    "RotationEntry": "results_material",
+    "RotationListPage": "results_material",
 }
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'kmskit.keystore' has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
 
 __all__ = [
     "AliasEntry",
@@ -144,3 +138,10 @@ __all__ = [
     "open_keystore",
     "resolve_home",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'kmskit.keystore' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"kmskit.keystore.{home}"), name)

@@ -9,8 +9,6 @@ spec: docs/keystore.md#asymmetric-operations
 
 from __future__ import annotations
 
-from asn1crypto import keys as asn1_keys
-
 from kmskit.keystore import _keys, _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow, key_class
@@ -173,6 +171,8 @@ class AsymmetricOperations(KeystoreBase):
 
 def _peer_public_key(der: bytes) -> PublicKey:
     """A peer public key from DER SubjectPublicKeyInfo (what KMS takes), points validated."""
+    from asn1crypto import keys as asn1_keys  # only DeriveSharedSecret needs the DER parser
+
     try:
         info = asn1_keys.PublicKeyInfo.load(der, strict=True)
         info["algorithm"]["algorithm"].dotted  # noqa: B018 (parse the fields, not a cert)

@@ -38,6 +38,7 @@ from kmskit.keystore.asymmetric import AsymmetricOperations
 from kmskit.keystore.csr import CsrOperations
 from kmskit.keystore.data_key_pairs import DataKeyPairOperations
 from kmskit.keystore.encryption import EncryptionOperations
+from kmskit.keystore.grants_operations import GrantOperations
 from kmskit.keystore.key_import import KeyImportOperations
 from kmskit.keystore.mac import MacOperations
 from kmskit.keystore.results import (
@@ -64,6 +65,7 @@ class Keystore(
     RotationOperations,
     CsrOperations,
     AccessKeyOperations,
+    GrantOperations,
 ):
     """An open keystore home. Use :func:`keystore.open_keystore` to get one; close it (or use
     it as a context manager) when done.

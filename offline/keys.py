@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
 
 from kmskit.offline.errors import KeyFormatError, UnsupportedKeySpecError
@@ -81,6 +78,10 @@ _EC_CURVES: dict[KeySpec, ec.EllipticCurve] = {
     KeySpec.ECC_NIST_P521: ec.SECP521R1(),
     KeySpec.ECC_SECG_P256K1: ec.SECP256K1(),
 }
+# _SERIALIZATION_NOTE: cryptography's serialization package imports its SSH key support (and
+# the ciphers behind it) on import, a sizeable share of a CLI command's start-up. Modules that
+# only name these key types (the keystore, for one) should not pay for it, so the functions
+# that parse or encode keys import it themselves.
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 # A sanity bound: no KMS public key, certificate or JSON document comes near 1 MiB.
 _MAX_INPUT = 1 << 20
@@ -161,6 +162,8 @@ class PublicKey:
         """The DER SubjectPublicKeyInfo, as KMS GetPublicKey returns it."""
         if not isinstance(self.key, PycaPublicKey):
             return self.key.spki_der()
+        from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+
         return self.key.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -171,6 +174,8 @@ class PublicKey:
 
     def fingerprint(self) -> str:
         """SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex."""
+        import hashlib  # only fingerprints need it; verify does not pay for it at start-up
+
         return hashlib.sha256(self.spki_der()).hexdigest()
 
 
@@ -192,6 +197,8 @@ class PrivateKey:
         """PKCS#8 DER, the form KMS GenerateDataKeyPair returns as PrivateKeyPlaintext."""
         if not isinstance(self.key, PycaPrivateKey):
             return self.key.pkcs8_der()
+        from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+
         return self.key.private_bytes(
             serialization.Encoding.DER,
             serialization.PrivateFormat.PKCS8,
@@ -262,6 +269,8 @@ def _public_from_pem(text: bytes) -> AnyPublicKey:
     if label == "CERTIFICATE":
         return _public_from_certificate(der)
     if label == "RSA PUBLIC KEY":  # PKCS#1, as `openssl rsa -RSAPublicKey_out` writes it
+        from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+
         try:
             return serialization.load_der_public_key(_pkcs1_to_spki(der))  # type: ignore[return-value]
         except ValueError:
@@ -294,6 +303,8 @@ def _public_from_der(der: bytes) -> AnyPublicKey:
 
 
 def _public_from_spki(der: bytes) -> AnyPublicKey:
+    from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+
     try:
         key = serialization.load_der_public_key(der)
     except UnsupportedAlgorithm:
@@ -339,6 +350,10 @@ def _spki_curve_oid(der: bytes) -> str | None:
 
 
 def _public_from_certificate(der: bytes) -> AnyPublicKey:
+    # cryptography.x509 alone costs more start-up than the rest of a verify; only certificates
+    # need it, so it is imported here rather than for every key.
+    from cryptography import x509
+
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
@@ -490,6 +505,8 @@ def load_private_key(data: bytes) -> PrivateKey:
 
 
 def _private_from_der(der: bytes) -> PrivateKey:
+    from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+
     try:
         key = serialization.load_der_private_key(der, password=None)
     except UnsupportedAlgorithm:

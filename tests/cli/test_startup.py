@@ -21,7 +21,10 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from kmskit.cli.main import COMMANDS, kmskit
+from kmskit.cli._lazy import load_command
+from kmskit.cli._root_help import short_help
+from kmskit.cli.commands import COMMANDS
+from kmskit.cli.main import kmskit
 from tests.cli._keys import MESSAGE, KeyPair, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,25 +45,28 @@ def _dump():
     with open(_path, "w") as fh:
         fh.write("\\n".join(sorted(sys.modules)))
 atexit.register(_dump)
-from kmskit.cli.main import run
+from kmskit.cli.entry import run
 sys.argv = ["kmskit", *sys.argv[2:]]
 run()
 """
 
 
-def imported_modules(argv: list[str], tmp_path: Path) -> tuple[int, str, set[str]]:
+def imported_modules(
+    argv: list[str], tmp_path: Path, env: dict[str, str] | None = None
+) -> tuple[int, str, set[str]]:
     """Run ``kmskit ARGV`` in a fresh interpreter; return (exit code, stdout, modules loaded)."""
     dump = tmp_path / "modules.txt"
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, str(dump), *argv],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     modules = set(dump.read_text().split("\n")) if dump.exists() else set()
-    assert "kmskit.cli.main" in modules, proc.stderr  # the probe itself worked
+    assert "kmskit.cli.entry" in modules, proc.stderr  # the probe itself worked
     return proc.returncode, proc.stdout, modules
 
 
@@ -71,6 +77,8 @@ def test_root_help_imports_no_command_group(argv: list[str], tmp_path: Path) -> 
     loaded = sorted(GROUP_MODULES & modules)
     heavy = sorted(m for m in modules if layer(m) in (*HEAVY, "keystore", "jmespath", "sqlite3"))
     assert (loaded, heavy) == ([], []), f"kmskit {' '.join(argv)} imported {loaded + heavy}"
+    if argv:  # --help and --version alone are answered without click (kmskit.cli.entry)
+        assert not [m for m in modules if layer(m) in ("click", "typing")]
 
 
 @pytest.mark.parametrize(
@@ -124,16 +132,33 @@ def test_keystore_help_imports_neither_the_keystore_nor_jmespath(
 def test_lazy_summary_matches_the_command_help(name: str) -> None:
     """The root help lists commands from the lazy table; it must say what each one's own
     help says, so the listing cannot drift from the commands."""
-    command = COMMANDS[name].load()
-    for limit in (45, 80):
-        assert COMMANDS[name].short_help(limit) == command.get_short_help_str(limit)
+    command = load_command(COMMANDS[name])
+    for limit in (10, 45, 80):
+        assert short_help(COMMANDS[name].summary, limit) == command.get_short_help_str(limit)
 
 
 def test_root_help_lists_every_command_once() -> None:
     ctx = click.Context(kmskit)
     assert kmskit.list_commands(ctx) == sorted(COMMANDS)
     for name in COMMANDS:
-        assert kmskit.get_command(ctx, name) is COMMANDS[name].load()
+        assert kmskit.get_command(ctx, name) is load_command(COMMANDS[name])
+
+
+def test_describe_key_loads_only_what_it_needs(tmp_path: Path) -> None:
+    """DescribeKey reads a row: no X.509, ASN.1, SM2 arithmetic, key parsing or jmespath."""
+    env = {"KMSKIT_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    code, stdout, _ = imported_modules(
+        ["kms", "create-key", "--query", "KeyMetadata.KeyId", "--output", "text"], tmp_path, env
+    )
+    assert code == 0
+    code, stdout, modules = imported_modules(
+        ["kms", "describe-key", "--key-id", stdout.strip()], tmp_path, env
+    )
+    assert code == 0 and '"KeyMetadata"' in stdout
+    assert "kmskit.keystore.keystore" in modules
+    unneeded = ("cryptography.x509", "asn1crypto", "kmskit.offline.sm2", "gmpy2", "jmespath")
+    assert [m for m in modules if m.startswith(unneeded)] == []
+    assert "cryptography.hazmat.primitives.serialization" not in modules
 
 
 def test_probe_detects_cryptography_when_a_verb_runs(
