@@ -2,7 +2,8 @@
 
 Key files are read as blob arguments; the keystore is opened the way ``kmskit kms`` opens
 it (``--home``, ``KMSKIT_HOME``, ``KMSKIT_PASSPHRASE`` or a prompt), once, and never
-created. The library classes are imported only when a command runs.
+created; keystore keyrings act as ``KMSKIT_PRINCIPAL`` (else the home account's root), as
+``kmskit kms`` does. The library classes are imported only when a command runs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from kmskit.cli._files import read_blob
 from kmskit.cli._wrapping_keys import AWS_KMS, KEYSTORE, RAW_AES, RAW_RSA, WrappingKeySpec
-from kmskit.cli.keystore_admin import open_home
+from kmskit.cli.keystore_admin import open_home, principal_arn
 
 if TYPE_CHECKING:
     from kmskit.envelope import Keyring
@@ -50,7 +51,9 @@ def build_keyrings(
         if spec.provider == KEYSTORE:
             if keystore is None:
                 keystore = stack.enter_context(open_home(home, create=False))
-            keyrings.append(KeystoreKeyring(keystore, f["key"]))
+            # as kmskit kms: $KMSKIT_PRINCIPAL, else the home account's root
+            principal = principal_arn(None, keystore)
+            keyrings.append(KeystoreKeyring(keystore, f["key"], principal=principal))
         elif spec.provider == AWS_KMS:
             keyrings.append(
                 AwsKmsKeyring(

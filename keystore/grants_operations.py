@@ -156,6 +156,10 @@ class GrantOperations(KeyPolicyOperations):
             op.key_arn = grant.key_arn
             op.params["GrantId"] = grant.grant_id
             reason = may_retire(grant, caller, iam=self._iam())
+            decided = {"Action": "kms:RetireGrant", "DecidingGrant": grant.grant_id}
+            op.authorization = [
+                {**decided, "Decision": "Allow" if reason is not None else "ImplicitDeny"}
+            ]
             if reason is None:
                 raise AccessDeniedException(
                     f"User: {caller.arn} is not authorized to perform: kms:RetireGrant on"

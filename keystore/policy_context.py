@@ -111,6 +111,9 @@ _CHECKS: dict[str, tuple[AuthorizationCheck, ...]] = {
     ),
     # GenerateCsr (Alibaba) signs with the key: it needs what Sign needs.
     "GenerateCsr": (_c("kms:Sign"),),
+    # SetDeletionProtection (Alibaba) is among Alibaba's administrator actions as kms:Set*,
+    # which policy_defaults maps to kms:PutKeyPolicy: it needs what PutKeyPolicy needs.
+    "SetDeletionProtection": (_c("kms:PutKeyPolicy"),),
     "CreateAlias": (_c("kms:CreateAlias", "TargetKeyId"),),
     # UpdateAlias needs the permission on the key the alias points at now and the new one.
     "UpdateAlias": (_c("kms:UpdateAlias", "AliasName"), _c("kms:UpdateAlias", "TargetKeyId")),

@@ -11,12 +11,17 @@ spec: docs/authorization.md
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from kmskit.keystore._base import KeystoreBase
-from kmskit.offline.errors import NotFoundException, ValidationException
+from kmskit.offline.errors import (
+    AccessDeniedException,
+    InvalidCiphertextException,
+    NotFoundException,
+    ValidationException,
+)
 
 if TYPE_CHECKING:
     from kmskit.keystore._keys import KeyRow
@@ -46,8 +51,11 @@ class KeyPolicyOperations(KeystoreBase):
         return IamMapping(self.iam_mapping)
 
     def _caller(self, principal: str | None) -> Principal:
+        """``principal``, else the caller of :meth:`as_caller`, else the account root."""
         from kmskit.keystore.policy_principals import Principal
 
+        if principal is None:
+            principal = self._principal
         if principal is None:
             return Principal.root(self.config.account_id, self.config.partition)
         try:
@@ -160,6 +168,100 @@ class KeyPolicyOperations(KeystoreBase):
             row = _keys.resolve_key(conn, self.config, key_id)
             return parse_key_policy(self._policy_document(row.key_id))
 
+    @contextmanager
+    def authorizing(self, operation: str, request: Mapping[str, Any]) -> Iterator[None]:
+        """Check the caller (:meth:`as_caller`'s principal, else the account root) may make
+        ``operation`` (its KMS name) with ``request`` (parameters by their AWS names) before
+        the keystore call in the block runs: the check runs first in that operation's
+        transaction, its decisions go into the operation's audit record, and a refusal is
+        ``AccessDeniedException``, audited like any failure.
+
+        The operation table (``kmskit kms``, ``kmskit serve``) and the keystore keyring run
+        every call in one of these. Raises :class:`KeystoreError` when the block ran no
+        operation of that name (a table row that calls the wrong method: a bug, refused
+        rather than left unchecked once more)."""
+        from kmskit.offline.errors import KeystoreError
+
+        def check(op: Operation) -> None:
+            op.authorization = self._authorize_operation(op, operation, request)
+
+        pending = (operation, check)
+        self._pending_check = pending
+        try:
+            yield
+        finally:
+            unused = self._pending_check is pending
+            self._pending_check = None
+        if unused:
+            raise KeystoreError(f"{operation} ran no {operation} operation to authorize")
+
+    def _authorize_operation(
+        self, op: Operation, operation: str, request: Mapping[str, Any]
+    ) -> list[dict[str, str]] | None:
+        """:meth:`authorize` in ``op``'s transaction, with the key a Decrypt or ReEncrypt
+        request leaves to its ciphertext; the audit record's decisions (None when the
+        ciphertext names no key of this home: the operation fails without using any key)."""
+        from kmskit.keystore import _keys
+        from kmskit.keystore.policy_context import authorization_checks
+
+        conn = op.db  # begins the operation's write transaction: the check reads in it
+        if operation == "RetireGrant":
+            # Who may retire a grant is the grant's to say, not the key policy's (KMS API
+            # Reference, RetireGrant): retire_grant decides and audits it in the operation.
+            return None
+        keys: dict[str, str] = {}
+        same: bool | None = None
+        if operation in ("Decrypt", "ReEncrypt"):
+            field = "KeyId" if operation == "Decrypt" else "SourceKeyId"
+            source = request.get(field)
+            if source is None:
+                source = self._ciphertext_key_arn(op, request.get("CiphertextBlob"))
+                if source is None:
+                    return None
+                keys[field] = source
+            if operation == "ReEncrypt" and isinstance(source, str):
+                destination = request.get("DestinationKeyId")
+                if isinstance(destination, str):
+                    same = (
+                        _keys.resolve_key(conn, self.config, source).key_id
+                        == _keys.resolve_key(conn, self.config, destination).key_id
+                    )
+        checks = authorization_checks(operation)
+        try:
+            decisions = self.authorize(
+                operation,
+                request,
+                principal=self._principal,
+                keys=keys,
+                reencrypt_on_same_key=same,
+            )
+        except AccessDeniedException as exc:
+            exc.audit_fields = [
+                {"Action": check.action, **fields}
+                for check, fields in zip(checks, exc.audit_fields or [], strict=False)
+            ]
+            raise
+        return [
+            {"Action": check.action, **decision.audit_fields()}
+            for check, decision in zip(checks, decisions, strict=True)
+        ]
+
+    def _ciphertext_key_arn(self, op: Operation, blob: object) -> str | None:
+        """The ARN of the key a local ciphertext blob names, or None if it names none here
+        (not a blob of this keystore: the operation refuses it itself)."""
+        from kmskit.keystore import _keys
+        from kmskit.keystore.blob import parse_blob
+
+        if not isinstance(blob, bytes | bytearray):
+            return None
+        try:
+            parsed = parse_blob(bytes(blob))
+        except InvalidCiphertextException:
+            return None
+        if _keys.load_key(op.db, str(parsed.key_id)) is None:
+            return None
+        return self.config.key_arn(str(parsed.key_id))
+
     def authorize(
         self,
         operation: str,
@@ -216,6 +318,10 @@ class KeyPolicyOperations(KeystoreBase):
                     reencrypt_on_same_key=reencrypt_on_same_key,
                 )
                 decision = evaluate(policy, context, grants=grants, iam=self._iam())
-                require_allowed(decision, context)
                 decisions.append(decision)
+                try:
+                    require_allowed(decision, context)
+                except AccessDeniedException as exc:
+                    exc.audit_fields = [d.audit_fields() for d in decisions]
+                    raise
         return tuple(decisions)

@@ -198,6 +198,9 @@ class AccessDeniedException(KmsError):
     """AWS KMS refused the caller (key policy, IAM policy or grant)."""
 
     code = "AccessDeniedException"
+    # The keystore's authorization decisions up to the refusal (each an Action with
+    # Decision.audit_fields()), for the audit record of the refused call.
+    audit_fields: list[dict[str, str]] | None = None
 
 
 class MalformedPolicyDocumentException(KmsError, ValueError):

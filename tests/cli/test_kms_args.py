@@ -137,7 +137,9 @@ def test_every_listed_operation_is_a_command() -> None:
     generate-data-key-pair generate-data-key-pair-without-plaintext
     get-parameters-for-import import-key-material delete-imported-key-material
     enable-key-rotation disable-key-rotation get-key-rotation-status
-    rotate-key-on-demand list-key-rotations generate-csr""".split()
+    rotate-key-on-demand list-key-rotations generate-csr
+    put-key-policy get-key-policy list-key-policies create-grant list-grants
+    list-retirable-grants retire-grant revoke-grant""".split()
     assert sorted(kms.commands) == sorted(wanted)
 
 
