@@ -28,6 +28,7 @@ from typing import Any
 
 from kmskit.keystore.policy_context import GrantRequest, KeyFacts, RequestContext
 from kmskit.keystore.policy_principals import IamMapping, Principal, principal_entry_matches
+from kmskit.keystore.results import iso_time
 from kmskit.offline.errors import ValidationException
 
 __all__ = [
@@ -104,7 +105,7 @@ class Grant:
             "KeyId": self.key_arn,
             "GrantId": self.grant_id,
             "Name": self.name or "",
-            "CreationDate": self.creation_date,
+            "CreationDate": iso_time(self.creation_date),
             "GranteePrincipal": self.grantee_principal,
             "IssuingAccount": self.issuing_account,
             "Operations": list(self.operations),

@@ -227,6 +227,12 @@ class KeyPolicyOperations(KeystoreBase):
                         == _keys.resolve_key(conn, self.config, destination).key_id
                     )
         checks = authorization_checks(operation)
+        first = checks[0].key_field if checks else None
+        identifier = None if first is None else keys.get(first, request.get(first))
+        if isinstance(identifier, str) and op.key_arn is None:
+            # the record names the key even when the check refuses before the operation runs
+            row = _keys.resolve_key(conn, self.config, identifier)
+            op.key_arn = self.config.key_arn(row.key_id)
         try:
             decisions = self.authorize(
                 operation,
