@@ -41,6 +41,9 @@ class Operation:
         self.principal: str | None = None  # who called (the server's SigV4 principal)
         # the authorization decisions (Decision.audit_fields() with the action), once made
         self.authorization: list[dict[str, str]] | None = None
+        # a check that could not run first (its key is not found) and must hold before the
+        # operation may succeed: the operation's own errors come first, as on AWS
+        self.deferred_check: Callable[[], None] | None = None
         # plaintext to wipe if the operation fails after making it (for example on commit)
         self.secrets: list[bytearray] = []
         self.begun = False  # whether this operation's write transaction (or savepoint) began
@@ -76,6 +79,8 @@ def run(
         if authorize is not None:
             authorize(op)
         yield op
+        if op.deferred_check is not None:
+            op.deferred_check()  # raises unless allowed: fail closed, never unchecked
         record(op.db, op, name, SUCCESS, None)
         op.begun = False  # commit ends it either way: it rolls back itself on failure
         commit(conn)

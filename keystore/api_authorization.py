@@ -22,7 +22,6 @@ from kmskit.keystore.api import (
     kwargs,
     page,
 )
-from kmskit.keystore.grants import GRANT_OPERATIONS
 from kmskit.offline.errors import ValidationException
 
 if TYPE_CHECKING:
@@ -32,6 +31,27 @@ _KEY = "The key: key ID or key ARN."
 _POLICY_NAME = AwsParam("PolicyName", "string", "The policy's name: default (the only one).")
 _GRANT_ID = AwsParam("GrantId", "string", "The grant's id (64 hex digits).")
 _SERVICE = "AWS service principal (no AWS service calls a local keystore)."
+# keystore.grants.GRANT_OPERATIONS (a test holds them equal): importing the grant code here
+# would load it for every `kmskit kms --help` (tests/cli/test_startup.py).
+GRANT_OPERATION_NAMES = (
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+)
 
 
 def _service(member: str) -> AwsParam:
@@ -137,7 +157,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 "list",
                 "The operations allowed: Decrypt Encrypt GenerateDataKey ...",
                 required=True,
-                choices=GRANT_OPERATIONS,
+                choices=GRANT_OPERATION_NAMES,
             ),
             AwsParam(
                 "Constraints",

@@ -11,6 +11,7 @@ spec: docs/authorization.md
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -183,6 +184,16 @@ class KeyPolicyOperations(KeystoreBase):
         from kmskit.offline.errors import KeystoreError
 
         def check(op: Operation) -> None:
+            try:
+                op.authorization = self._authorize_operation(op, operation, request)
+            except NotFoundException:
+                # A key (or alias) the check names does not exist: let the operation
+                # report its own errors first (a ValidationException before the
+                # NotFoundException, as KMS orders them); it fails or, should it get this
+                # far, the check runs then and must allow it.
+                op.deferred_check = functools.partial(check_now, op)
+
+        def check_now(op: Operation) -> None:
             op.authorization = self._authorize_operation(op, operation, request)
 
         pending = (operation, check)

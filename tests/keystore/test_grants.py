@@ -404,3 +404,10 @@ def test_an_alibaba_home(home: Any, clock: Any) -> None:
         grant = store.create_grant(key.key_id, user, ["Encrypt"],
                                    constraints={"EncryptionContextSubset": {"app": "x"}})
         store.retire_grant(grant_token=grant.grant_token, principal=user.replace("Li", "Wang"))
+
+
+def test_the_tables_grant_operations_are_the_grant_models() -> None:
+    from kmskit.keystore.api_authorization import GRANT_OPERATION_NAMES
+    from kmskit.keystore.grants import GRANT_OPERATIONS
+
+    assert GRANT_OPERATION_NAMES == GRANT_OPERATIONS
