@@ -39,6 +39,22 @@ if TYPE_CHECKING:
 __all__ = ["KeyPolicyOperations"]
 
 
+# Checking runs before every operation: a stored (valid) document is parsed once, and the
+# default document of a home is written once. Parsed policies are frozen dataclasses.
+@functools.lru_cache(maxsize=256)
+def _parsed_policy(document: str) -> KeyPolicy:
+    from kmskit.keystore.policy_document import parse_key_policy
+
+    return parse_key_policy(document)
+
+
+@functools.lru_cache(maxsize=16)
+def _default_document(account_id: str, partition: str) -> str:
+    from kmskit.keystore.policy_defaults import default_key_policy
+
+    return default_key_policy(account_id, partition)
+
+
 class KeyPolicyOperations(KeystoreBase):
     """PutKeyPolicy, GetKeyPolicy, ListKeyPolicies and the authorization check."""
 
@@ -73,12 +89,11 @@ class KeyPolicyOperations(KeystoreBase):
 
     def _policy_document(self, key_id: str) -> str:
         from kmskit.keystore import grants_store
-        from kmskit.keystore.policy_defaults import default_key_policy
 
         stored = grants_store.read_key_policy(self._connection(), key_id)
         if stored is not None:
             return stored
-        return default_key_policy(self.config.account_id, self.config.partition)
+        return _default_document(self.config.account_id, self.config.partition)
 
     @staticmethod
     def _policy_name(policy_name: str | None) -> None:
@@ -162,12 +177,11 @@ class KeyPolicyOperations(KeystoreBase):
         """The key's parsed policy (for callers that evaluate requests themselves)."""
         from kmskit.keystore import _keys
         from kmskit.keystore._db import read_transaction
-        from kmskit.keystore.policy_document import parse_key_policy
 
         conn = self._connection()
         with read_transaction(conn):
             row = _keys.resolve_key(conn, self.config, key_id)
-            return parse_key_policy(self._policy_document(row.key_id))
+            return _parsed_policy(self._policy_document(row.key_id))
 
     @contextmanager
     def authorizing(self, operation: str, request: Mapping[str, Any]) -> Iterator[None]:
@@ -238,12 +252,6 @@ class KeyPolicyOperations(KeystoreBase):
                         == _keys.resolve_key(conn, self.config, destination).key_id
                     )
         checks = authorization_checks(operation)
-        first = checks[0].key_field if checks else None
-        identifier = None if first is None else keys.get(first, request.get(first))
-        if isinstance(identifier, str) and op.key_arn is None:
-            # the record names the key even when the check refuses before the operation runs
-            row = _keys.resolve_key(conn, self.config, identifier)
-            op.key_arn = self.config.key_arn(row.key_id)
         try:
             decisions = self.authorize(
                 operation,
@@ -257,6 +265,12 @@ class KeyPolicyOperations(KeystoreBase):
                 {"Action": check.action, **fields}
                 for check, fields in zip(checks, exc.audit_fields or [], strict=False)
             ]
+            # the refusal's record names the key, as the operation's own record would
+            first = checks[0].key_field if checks else None
+            identifier = None if first is None else keys.get(first, request.get(first))
+            if isinstance(identifier, str) and op.key_arn is None:
+                row = _keys.resolve_key(conn, self.config, identifier)
+                op.key_arn = self.config.key_arn(row.key_id)
             raise
         return [
             {"Action": check.action, **decision.audit_fields()}
@@ -305,7 +319,6 @@ class KeyPolicyOperations(KeystoreBase):
         from kmskit.keystore._db import read_transaction
         from kmskit.keystore.grants import validate_grant_tokens
         from kmskit.keystore.policy_context import authorization_checks, request_context
-        from kmskit.keystore.policy_document import parse_key_policy
         from kmskit.keystore.policy_evaluation import evaluate, require_allowed
 
         caller = self._caller(principal)
@@ -323,7 +336,7 @@ class KeyPolicyOperations(KeystoreBase):
                         raise ValidationException(f"{operation} needs {check.key_field}")
                     row = _keys.resolve_key(conn, self.config, identifier)
                     key = self._key_facts(row)
-                    policy = parse_key_policy(self._policy_document(row.key_id))
+                    policy = _parsed_policy(self._policy_document(row.key_id))
                     grants = grants_store.grants_for_key(conn, row.key_id, key.arn)
                 context = request_context(
                     operation,
