@@ -224,8 +224,9 @@ class KeyPolicyOperations(KeystoreBase):
         self, op: Operation, operation: str, request: Mapping[str, Any]
     ) -> list[dict[str, str]] | None:
         """:meth:`authorize` in ``op``'s transaction, with the key a Decrypt or ReEncrypt
-        request leaves to its ciphertext; the audit record's decisions (None when the
-        ciphertext names no key of this home: the operation fails without using any key)."""
+        request leaves to its ciphertext; the audit record's decisions (None for
+        RetireGrant, which the grant decides). Raises :class:`NotFoundException` when a key
+        to check is not there (a ciphertext that names no key of this home included)."""
         from kmskit.keystore import _keys
         from kmskit.keystore.policy_context import authorization_checks
 
@@ -241,8 +242,8 @@ class KeyPolicyOperations(KeystoreBase):
             source = request.get(field)
             if source is None:
                 source = self._ciphertext_key_arn(op, request.get("CiphertextBlob"))
-                if source is None:
-                    return None
+                if source is None:  # the check is deferred: the operation refuses it first
+                    raise NotFoundException("the ciphertext names no key of this keystore")
                 keys[field] = source
             if operation == "ReEncrypt" and isinstance(source, str):
                 destination = request.get("DestinationKeyId")
