@@ -47,6 +47,7 @@ class GlobalOptions:
     query: Any = None  # a compiled JMESPath expression, or None
     home: str | None = None
     region: str | None = None  # --region: the region ARNs name
+    principal: str | None = None  # --principal: who calls (docs/authorization.md)
     paginate: bool = True
     page_size: int | None = None
     max_items: int | None = None
@@ -99,6 +100,13 @@ _GLOBALS = (
         True,
         "Region in ARNs (default $AWS_REGION, else the home's region).",
         "region",
+    ),
+    _Global(
+        "--principal",
+        True,
+        "Act as this IAM principal ARN (default $KMSKIT_PRINCIPAL, else the account root).",
+        "principal",
+        metavar="ARN",
     ),
     _Global("--profile", True, "Accepted and ignored."),
     _Global("--endpoint-url", True, "Accepted and ignored."),
@@ -350,12 +358,14 @@ def _global_options(
     }
     home = chosen.get("home")
     region = chosen.get("region")
+    principal = chosen.get("principal")
     token = chosen.get("starting_token")
     return GlobalOptions(
         output=output,
         query=query,
         home=None if home is None else str(home),
         region=None if region is None else str(region),
+        principal=None if principal is None else str(principal),
         paginate=paginate,
         page_size=numbers["page_size"],
         max_items=numbers["max_items"],

@@ -2,7 +2,8 @@
 
 Key files are read as blob arguments; the keystore is opened the way ``kmskit kms`` opens
 it (``--home``, ``KMSKIT_HOME``, ``KMSKIT_PASSPHRASE`` or a prompt), once, and never
-created. The library classes are imported only when a command runs.
+created; keystore keyrings act as ``KMSKIT_PRINCIPAL`` (else the home account's root), as
+``kmskit kms`` does. The library classes are imported only when a command runs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from kmskit.cli._wrapping_keys import (
     Role,
     WrappingKeySpec,
 )
-from kmskit.cli.keystore_admin import open_home
+from kmskit.cli.keystore_admin import open_home, principal_arn
 
 if TYPE_CHECKING:
     from kmskit.envelope import Keyring
@@ -82,11 +83,13 @@ def build_keyrings(
         if spec.provider == KEYSTORE:
             if keystore is None:
                 keystore = stack.enter_context(open_home(home, create=False))
+            # as kmskit kms: $KMSKIT_PRINCIPAL, else the home account's root
+            principal = principal_arn(None, keystore)
             meta = keystore.describe_key(f["key"])
             if meta.key_spec.startswith("RSA_") and meta.key_usage == "ENCRYPT_DECRYPT":
                 keyrings.append(AwsKmsRsaKeyring.with_keystore(keystore, meta.arn))
             else:
-                keyrings.append(KeystoreKeyring(keystore, f["key"]))
+                keyrings.append(KeystoreKeyring(keystore, f["key"], principal=principal))
         elif spec.provider == AWS_KMS:
             kms = AwsKmsKeyring(
                 f["key"],

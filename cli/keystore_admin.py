@@ -203,3 +203,18 @@ def audit_verify(ctx: click.Context, home: str | None) -> None:
     if report.anchor_problem is not None:
         raise AuditLogError(report.anchor_problem)
     click.echo(f"Audit log OK: {report.count} records, head hash {report.head_hash}")
+
+
+def principal_arn(given: str | None, ks: Keystore) -> str:
+    """Who a ``kmskit`` command acts as: ``given`` (--principal), else ``KMSKIT_PRINCIPAL``,
+    else the home account's root (issue 12: the CLI is a configurable principal)."""
+    from kmskit.keystore.policy_principals import Principal, account_root_arn
+    from kmskit.offline.errors import ValidationException
+
+    arn = given or os.environ.get("KMSKIT_PRINCIPAL") or None
+    if arn is None:
+        return account_root_arn(ks.config.account_id, ks.config.partition)
+    try:
+        return Principal(arn).arn
+    except ValueError:
+        raise ValidationException(f"{arn!r} is not an IAM principal ARN") from None

@@ -6,9 +6,12 @@ model's member names in kebab case; see :mod:`cli._aws_args`), so a script writt
 call and prints the response (:mod:`cli._aws_output`). List operations page through every
 result as the AWS CLI does.
 
-Parameters a local keystore cannot honour (key policies, custom key stores, Nitro enclave
-recipients, dry runs) are refused with ``UnsupportedOperationException`` rather than
-dropped; grant tokens, which only ever add permissions, are accepted and ignored.
+Parameters a local keystore cannot honour (custom key stores, Nitro enclave recipients, dry
+runs) are refused with ``UnsupportedOperationException`` rather than dropped.
+
+Every operation runs as a principal (``--principal ARN``, else ``KMSKIT_PRINCIPAL``, else
+the home account's root) and is authorized by the key policy and grants first
+(docs/authorization.md); a refusal is ``AccessDeniedException``.
 
 The operations themselves (parameters, the keystore call) are the keystore's operation
 table (:mod:`keystore.api_table`), which ``kmskit serve`` drives too; this module builds the
@@ -28,8 +31,15 @@ import click
 from kmskit.cli._aws_args import AwsCommand, GlobalOptions
 from kmskit.cli._files import check_output_path, write_output
 from kmskit.cli._kms_errors import KmsCallFailed
-from kmskit.cli.keystore_admin import HOME_OPTION, open_home
-from kmskit.keystore.api import Operation, Result, refuse_unsupported, response, wipe_result
+from kmskit.cli.keystore_admin import HOME_OPTION, open_home, principal_arn
+from kmskit.keystore.api import (
+    Operation,
+    Result,
+    call,
+    refuse_unsupported,
+    response,
+    wipe_result,
+)
 from kmskit.keystore.api_table import OPERATIONS
 from kmskit.offline.errors import KmskitError
 
@@ -44,8 +54,14 @@ __all__ = ["OPERATIONS", "KmsCallFailed", "Operation", "kms"]
 
 @click.group()
 @HOME_OPTION
+@click.option(
+    "--principal",
+    metavar="ARN",
+    default=None,
+    help="Act as this IAM principal (default: $KMSKIT_PRINCIPAL, else the account root).",
+)
 @click.pass_context
-def kms(ctx: click.Context, home: str | None) -> None:
+def kms(ctx: click.Context, home: str | None, principal: str | None) -> None:
     """The aws kms operations on the local keystore, with the same flags and JSON.
 
     Replace `aws kms` with `kmskit kms` in a script. Blob arguments are base64 or
@@ -53,8 +69,13 @@ def kms(ctx: click.Context, home: str | None) -> None:
     --output json|text work as in the AWS CLI (get-public-key also takes --output pem).
     `kmskit kms OPERATION --help` lists an operation's flags; beside each operation below
     is the KMS API it calls. docs/cli.md lists every difference from aws kms.
+
+    Each call is made as --principal (an IAM ARN; default $KMSKIT_PRINCIPAL, else
+    arn:aws:iam::<home account>:root) and checked against the key policy and grants
+    (docs/authorization.md).
     """
     ctx.meta["kmskit.home"] = home
+    ctx.meta["kmskit.principal"] = principal
 
 
 def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) -> None:
@@ -77,9 +98,12 @@ def _region(options: GlobalOptions) -> str | None:
 
 @contextmanager
 def _keystore(options: GlobalOptions) -> Iterator[Keystore]:
-    home = options.home or click.get_current_context().meta.get("kmskit.home")
-    with open_home(home) as ks, ks.as_caller(region=_region(options)):
-        yield ks
+    meta = click.get_current_context().meta
+    home = options.home or meta.get("kmskit.home")
+    with open_home(home) as ks:
+        principal = principal_arn(options.principal or meta.get("kmskit.principal"), ks)
+        with ks.as_caller(region=_region(options), principal=principal):
+            yield ks
 
 
 def _call(operation: Operation, request: dict[str, Any], options: GlobalOptions) -> None:
@@ -93,12 +117,12 @@ def _call(operation: Operation, request: dict[str, Any], options: GlobalOptions)
         if operation.list_key and options.paginate:
 
             def fetch(limit: int | None, marker: str | None) -> Mapping[str, Any]:
-                return response(operation.call(ks, {**request, "Limit": limit, "Marker": marker}))
+                return response(call(ks, operation, {**request, "Limit": limit, "Marker": marker}))
 
             pages, token = paginate(fetch, operation.list_key, options)
             emit_pages(pages, operation.list_key, token, options)
             return
-        result = operation.call(ks, request)
+        result = call(ks, operation, request)
         try:
             if options.output == "pem":
                 _emit_pem(result, out, overwrite=bool(request.get("Overwrite")))

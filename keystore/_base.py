@@ -63,6 +63,9 @@ class KeystoreBase:
         self._clock = clock
         self._rng = rng
         self._principal: str | None = None
+        # The operation table's check for its next call (KeyPolicyOperations.authorizing):
+        # the operation name it is for, and the check run in that operation's transaction.
+        self._pending_check: tuple[str, Callable[[Operation], None]] | None = None
         self.audit = AuditLog(self._connection)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -139,7 +142,18 @@ class KeystoreBase:
 
     def _operation(self, name: str, **params: Any) -> AbstractContextManager[Operation]:
         self.run_due_work()
-        return run(self._connection(), self._clock, name, params, principal=self._principal)
+        check = None
+        if self._pending_check is not None and self._pending_check[0] == name:
+            check = self._pending_check[1]
+            self._pending_check = None  # one check, for the table's one operation
+        return run(
+            self._connection(),
+            self._clock,
+            name,
+            params,
+            principal=self._principal,
+            authorize=check,
+        )
 
     def _resolve(self, op: Operation, key_id: str) -> KeyRow:
         row = _keys.resolve_key(op.db, self.config, key_id)

@@ -126,6 +126,33 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             sealed BLOB NOT NULL
         ) WITHOUT ROWID""",
     ),
+    # Version 4 (issue 12): key policies and grants. A key without a key_policies row has the
+    # default key policy (keystore/policy_defaults.py), so existing keys need no backfill.
+    (
+        """CREATE TABLE key_policies (
+            key_id TEXT PRIMARY KEY REFERENCES keys (key_id) ON DELETE CASCADE,
+            document TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TABLE grants (
+            grant_id TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            created_ms INTEGER NOT NULL,
+            name TEXT,
+            grantee_principal TEXT NOT NULL,
+            retiring_principal TEXT,
+            issuing_account TEXT NOT NULL,
+            operations TEXT NOT NULL,
+            constraints TEXT
+        ) WITHOUT ROWID""",
+        "CREATE INDEX grants_by_key ON grants (key_id, created_ms, grant_id)",
+        "CREATE INDEX grants_by_retiring ON grants (retiring_principal, created_ms, grant_id)",
+        """CREATE TABLE grant_tokens (
+            token_digest BLOB PRIMARY KEY,
+            grant_id TEXT NOT NULL REFERENCES grants (grant_id) ON DELETE CASCADE
+        ) WITHOUT ROWID""",
+        "CREATE INDEX grant_tokens_by_grant ON grant_tokens (grant_id)",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,11 @@ class Operation:
         self.key_arn: str | None = None
         self.context: dict[str, str] | None = None
         self.principal: str | None = None  # who called (the server's SigV4 principal)
+        # the authorization decisions (Decision.audit_fields() with the action), once made
+        self.authorization: list[dict[str, str]] | None = None
+        # a check that could not run first (its key is not found) and must hold before the
+        # operation may succeed: the operation's own errors come first, as on AWS
+        self.deferred_check: Callable[[], None] | None = None
         # plaintext to wipe if the operation fails after making it (for example on commit)
         self.secrets: list[bytearray] = []
         self.begun = False  # whether this operation's write transaction (or savepoint) began
@@ -59,15 +64,24 @@ def run(
     params: dict[str, Any],
     *,
     principal: str | None = None,
+    authorize: Callable[[Operation], None] | None = None,
 ) -> Iterator[Operation]:
     """Run the body as operation ``name`` (its KMS name), audited with the non-secret
     ``params`` and the calling ``principal``. Re-raises whatever the body raises, after
-    recording it."""
+    recording it.
+
+    ``authorize`` (the operation table's check, :meth:`Keystore.authorizing`) runs first,
+    in the operation's transaction; it fills ``op.authorization`` or raises, and a refusal
+    is recorded as any failure is (with the decision that refused it)."""
     op = Operation(conn, now(clock), params)
     op.principal = principal
     try:
         _check_text(params)
+        if authorize is not None:
+            authorize(op)
         yield op
+        if op.deferred_check is not None:
+            op.deferred_check()  # raises unless allowed: fail closed, never unchecked
         record(op.db, op, name, SUCCESS, None)
         op.begun = False  # commit ends it either way: it rolls back itself on failure
         commit(conn)
@@ -75,6 +89,9 @@ def run(
         _abort(conn, op)
         if isinstance(exc, KmskitError):
             outcome, message = exc.code, str(exc)
+            refused = getattr(exc, "audit_fields", None)
+            if isinstance(refused, list):  # AccessDeniedException: what refused it
+                op.authorization = [*(op.authorization or []), *refused]
         elif isinstance(exc, sqlite3.DatabaseError):  # a damaged or read-only database
             outcome, message = "KeystoreError", type(exc).__name__
         else:  # a bug: record that it failed, but not what it said
@@ -144,4 +161,5 @@ def record(
         parameters=_printable(json.loads(json.dumps(op.params, default=str))),
         error_message=None if message is None else _printable(message),
         principal=op.principal,
+        authorization=op.authorization,
     )

@@ -119,7 +119,12 @@ CONTEXT = AwsParam(
     "map",
     "Encryption context, bound to the ciphertext: JSON or k=v,k2=v2.",
 )
-GRANT_TOKENS = AwsParam("GrantTokens", "list", "Grant tokens.", support="ignored")
+GRANT_TOKENS = AwsParam(
+    "GrantTokens",
+    "list",
+    "Grant tokens: each must name a live grant (InvalidGrantTokenException); local grants"
+    " work at once, so none is ever needed.",
+)
 DRY_RUN = AwsParam("DryRun", "boolean", "Only check the request.", support="unsupported")
 RECIPIENT = AwsParam(
     "Recipient", "structure", "Nitro enclave attestation document.", support="unsupported"
@@ -165,6 +170,15 @@ def refuse_unsupported(
             raise UnsupportedOperationException(
                 f"{spell(param)} is not supported by the local keystore ({operation.api})"
             )
+
+
+def call(ks: Keystore, operation: Operation, request: dict[str, Any]) -> Result:
+    """Run ``operation`` on the keystore for its current caller (:meth:`Keystore.as_caller`;
+    without one, the home's account root): authorized first, in the operation's transaction,
+    by the key policy and grants (docs/authorization.md), the decisions in its audit
+    record. Both front ends call every operation through here."""
+    with ks.authorizing(operation.api, request):
+        return operation.call(ks, request)
 
 
 def response(result: Result) -> dict[str, Any]:

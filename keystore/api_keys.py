@@ -3,9 +3,8 @@ ListKeys, the aliases, enabling, disabling and deleting keys, tags, Encrypt, Dec
 ReEncrypt, the data keys and GenerateRandom.
 
 Each row makes one keystore call (docs/keystore.md). Parameters a local keystore cannot
-honour (key policies, custom key stores, Nitro enclave recipients, dry runs) are marked
-``unsupported`` and refused rather than dropped; grant tokens, which only ever add
-permissions, are accepted and ignored.
+honour (custom key stores, Nitro enclave recipients, dry runs) are marked ``unsupported``
+and refused rather than dropped; grant tokens must name live grants.
 """
 
 from __future__ import annotations
@@ -78,7 +77,14 @@ def _create_key(ks: Keystore, r: dict[str, Any]) -> Result:
     extra = {} if spec is None else {"key_spec": spec}
     return ks.create_key(
         **extra,
-        **kwargs(r, KeyUsage="key_usage", Origin="origin", Description="description"),
+        **kwargs(
+            r,
+            KeyUsage="key_usage",
+            Origin="origin",
+            Description="description",
+            Policy="policy",
+            BypassPolicyLockoutSafetyCheck="bypass_policy_lockout_safety_check",
+        ),
         tags=_tag_map(r.get("Tags")),
     )
 
@@ -185,7 +191,12 @@ OPERATIONS: tuple[Operation, ...] = (
         "CreateKey",
         "Create a KMS key and print its metadata (KeyMetadata).",
         (
-            AwsParam("Policy", "string", "Key policy.", support="unsupported"),
+            AwsParam(
+                "Policy",
+                "string",
+                "Key policy (JSON, at most 32 KB; default: the default key policy, which lets"
+                " the account use and manage the key). docs/authorization.md.",
+            ),
             AwsParam("Description", "string", "Description, 0-8192 characters."),
             AwsParam(
                 "KeyUsage",
@@ -209,7 +220,9 @@ OPERATIONS: tuple[Operation, ...] = (
             ),
             AwsParam("CustomKeyStoreId", "string", "Custom key store.", support="unsupported"),
             AwsParam(
-                "BypassPolicyLockoutSafetyCheck", "boolean", "Key policy check.", support="ignored"
+                "BypassPolicyLockoutSafetyCheck",
+                "boolean",
+                "Accept a --policy that would not let you change the key policy later.",
             ),
             _TAGS,
             AwsParam("MultiRegion", "boolean", "Multi-Region key.", support="unsupported"),

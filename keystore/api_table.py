@@ -6,7 +6,7 @@ spec: docs/keystore.md, docs/cli.md ("kmskit kms"), docs/server.md
 
 from __future__ import annotations
 
-from kmskit.keystore import api_asymmetric, api_keys, api_material
+from kmskit.keystore import api_asymmetric, api_authorization, api_keys, api_material
 from kmskit.keystore.api import Operation
 from kmskit.offline.errors import UnsupportedOperationException
 
@@ -16,6 +16,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *api_keys.OPERATIONS,
     *api_asymmetric.OPERATIONS,
     *api_material.OPERATIONS,
+    *api_authorization.OPERATIONS,
 )
 
 _BY_API = {operation.api: operation for operation in OPERATIONS}
@@ -25,7 +26,7 @@ def operation_named(api: str) -> Operation:
     """The operation whose KMS API name is ``api``.
 
     Raises :class:`UnsupportedOperationException` for a KMS operation the keystore does not
-    offer (custom key stores, grants, key policies …).
+    offer (custom key stores, multi-Region keys …).
     """
     operation = _BY_API.get(api)
     if operation is None:

@@ -42,6 +42,9 @@ class AuditRecord:
     error_message: str | None
     hash: str
     principal: str | None = None  # the caller, when one is known (kmskit serve)
+    # Authorization decisions, one per check (Action, Decision, DecidingStatement or
+    # DecidingGrant; docs/authorization.md), when the operation was authorized.
+    authorization: tuple[Mapping[str, str], ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as one JSON object (what ``kmskit audit list`` prints per line)."""
@@ -92,6 +95,11 @@ def _fields(record: AuditRecord) -> dict[str, Any]:
         "ErrorMessage": record.error_message,
         # Only when known, so records written before principals existed keep their form.
         **({"Principal": record.principal} if record.principal is not None else {}),
+        **(
+            {"Authorization": [dict(d) for d in record.authorization]}
+            if record.authorization is not None
+            else {}
+        ),
     }
 
 
@@ -116,6 +124,7 @@ def append_record(
     parameters: Mapping[str, Any],
     error_message: str | None = None,
     principal: str | None = None,
+    authorization: list[dict[str, str]] | None = None,
 ) -> int:
     """Append one record; the caller holds a write transaction. Returns its sequence number.
 
@@ -134,6 +143,7 @@ def append_record(
         error_message=error_message,
         hash="",
         principal=principal,
+        authorization=None if authorization is None else tuple(authorization),
     )
     record_json = _canonical(_fields(record))
     conn.execute(
@@ -232,6 +242,11 @@ def _parse(seq: int, text: object, digest: object) -> AuditRecord:
             error_message=fields["ErrorMessage"],
             hash=digest.hex(),
             principal=fields.get("Principal"),
+            authorization=(
+                None
+                if fields.get("Authorization") is None
+                else tuple(fields["Authorization"])
+            ),
         )
     except (ValueError, TypeError, KeyError):
         raise KeystoreError(f"audit record {seq} is damaged (run audit verify)") from None

@@ -38,6 +38,7 @@ from kmskit.keystore.asymmetric import AsymmetricOperations
 from kmskit.keystore.csr import CsrOperations
 from kmskit.keystore.data_key_pairs import DataKeyPairOperations
 from kmskit.keystore.encryption import EncryptionOperations
+from kmskit.keystore.grants_operations import GrantOperations
 from kmskit.keystore.key_import import KeyImportOperations
 from kmskit.keystore.mac import MacOperations
 from kmskit.keystore.results import (
@@ -64,6 +65,7 @@ class Keystore(
     RotationOperations,
     CsrOperations,
     AccessKeyOperations,
+    GrantOperations,
 ):
     """An open keystore home. Use :func:`keystore.open_keystore` to get one; close it (or use
     it as a context manager) when done.
@@ -100,10 +102,15 @@ class Keystore(
         origin: str = "AWS_KMS",
         description: str = "",
         tags: Mapping[str, str] | None = None,
+        policy: str | None = None,
+        bypass_policy_lockout_safety_check: bool = False,
     ) -> KeyMetadata:
         """Create a KMS key of any spec in :mod:`offline.specs` (AWS or Alibaba spelling).
 
-        Origin ``EXTERNAL`` makes a key without material, in PendingImport. Raises
+        Origin ``EXTERNAL`` makes a key without material, in PendingImport. ``policy`` is its
+        key policy (default: the default key policy), checked as PutKeyPolicy checks it
+        (:class:`MalformedPolicyDocumentException`, the lockout check for the caller unless
+        bypassed; docs/authorization.md). Raises
         :class:`ValidationException` (unknown spec, usage or origin; usage not allowed for
         the spec; description over 8192 characters), :class:`TagException`, and
         :class:`UnsupportedOperationException` for custom key store origins.
@@ -115,6 +122,15 @@ class Keystore(
             Origin=origin,
             Description=description,
             Tags=dict(tags) if isinstance(tags, Mapping) else tags,
+            # only when given, so the records of keys made without a policy keep their form
+            **(
+                {}
+                if policy is None
+                else {
+                    "Policy": policy,
+                    "BypassPolicyLockoutSafetyCheck": bypass_policy_lockout_safety_check,
+                }
+            ),
         ) as op:
             spec = key_spec_from_name(key_spec)
             usage = _params.key_usage(key_usage)
@@ -152,6 +168,10 @@ class Keystore(
                 _keys.insert_material(op.db, row.key_id, material_id, op.now_ms, sealed)
             if checked_tags:
                 _tags.set_tags(op.db, row.key_id, checked_tags)
+            if policy is not None:
+                self._apply_key_policy(
+                    op, row, policy, bypass=bypass_policy_lockout_safety_check, principal=None
+                )
             return _keys.metadata(row, self.config)
 
     def _new_material(self, spec: KeySpec) -> bytearray:

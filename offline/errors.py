@@ -32,6 +32,8 @@ __all__ = [
     "IncorrectPassphraseError",
     "InvalidAliasNameException",
     "InvalidCiphertextException",
+    "InvalidGrantIdException",
+    "InvalidGrantTokenException",
     "InvalidImportTokenException",
     "InvalidKeyUsageException",
     "InvalidMarkerException",
@@ -46,6 +48,7 @@ __all__ = [
     "KmsError",
     "KmskitError",
     "LimitExceededException",
+    "MalformedPolicyDocumentException",
     "MaxEncryptedDataKeysExceeded",
     "MessageSignatureError",
     "NoMatchingKeyringError",
@@ -197,6 +200,32 @@ class AccessDeniedException(KmsError):
     """AWS KMS refused the caller (key policy, IAM policy or grant)."""
 
     code = "AccessDeniedException"
+    # The keystore's authorization decisions up to the refusal (each an Action with
+    # Decision.audit_fields()), for the audit record of the refused call.
+    audit_fields: list[dict[str, str]] | None = None
+
+
+class MalformedPolicyDocumentException(KmsError, ValueError):
+    """A key policy is not valid JSON, is over 32 KB, has a malformed statement, names an
+    unknown condition key or operator, or would lock the caller out of PutKeyPolicy.
+
+    The message names the statement and element at fault (docs/authorization.md).
+    """
+
+    code = "MalformedPolicyDocumentException"
+
+
+class InvalidGrantTokenException(KmsError, ValueError):
+    """A grant token is not one this keystore issued (KMS ``InvalidGrantTokenException``)."""
+
+    code = "InvalidGrantTokenException"
+
+
+class InvalidGrantIdException(KmsError, ValueError):
+    """A grant id is malformed, or names no grant of the key given (KMS
+    ``InvalidGrantIdException``)."""
+
+    code = "InvalidGrantIdException"
 
 
 class AwsKmsServiceError(KmsError):

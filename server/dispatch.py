@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from kmskit.keystore.api import refuse_unsupported, response, wipe_result
+from kmskit.keystore.api import call, refuse_unsupported, response, wipe_result
 from kmskit.keystore.api_json import SerializationException, request_from_json
 from kmskit.keystore.api_table import operation_named
 from kmskit.offline.errors import KmskitError
@@ -67,7 +67,7 @@ def _answer(ks: Keystore, request: SignedRequest, now: datetime) -> bytes:
     api_request = request_from_json(operation, document)
     refuse_unsupported(operation, api_request)
     with ks.as_caller(region=caller.region, principal=caller.principal):
-        result = operation.call(ks, api_request)
+        result = call(ks, operation, api_request)  # authorized as the access key's principal
         try:
             body: dict[str, Any] = to_wire(operation.api, response(result))
             return json.dumps(body).encode("utf-8")

@@ -16,8 +16,9 @@ from tests.cli._runner import Outcome, kmskit, ok
 class Kms:
     """``kms("encrypt", ...)`` runs ``kmskit kms encrypt --home HOME ...``."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, env: dict[str, str | None] | None = None) -> None:
         self.home = home
+        self.env = env  # more of the environment (KMSKIT_PRINCIPAL)
 
     def __call__(self, operation: str, *args: object, stdin: bytes | None = None) -> Outcome:
         return kmskit(
@@ -33,6 +34,8 @@ class Kms:
                 "AWS_DEFAULT_OUTPUT": None,
                 "AWS_REGION": None,
                 "AWS_DEFAULT_REGION": None,
+                "KMSKIT_PRINCIPAL": None,
+                **(self.env or {}),
             },
         )
 

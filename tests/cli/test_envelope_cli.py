@@ -249,6 +249,18 @@ def test_keystore_keyring_across_processes(tmp_path: Path, work: Path) -> None:
     assert not (work / "again.out").exists()
     assert run("kms", "enable-key", "--key-id", key_id).returncode == 0
     assert run("decrypt", "data.kmskit", "-o", "again.out", "--wrapping-key", spec).returncode == 0
+    # The keyring acts as KMSKIT_PRINCIPAL: another account's user is not in the default key
+    # policy (docs/authorization.md), so the unwrap is refused, audited under that name.
+    eve = "arn:aws:iam::444455556666:user/eve"
+    env["KMSKIT_PRINCIPAL"] = eve
+    refused = run("decrypt", "data.kmskit", "-o", "eve.out", "--wrapping-key", spec)
+    del env["KMSKIT_PRINCIPAL"]
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"AccessDeniedException: User: {eve} is not authorized")
+    assert not (work / "eve.out").exists()
+    records = [json.loads(line) for line in run("audit", "list").stdout.splitlines()]
+    assert records[-1]["Principal"] == eve
+    assert records[-1]["Outcome"] == "AccessDeniedException"
 
 
 def test_keystore_home_missing_or_sealed(tmp_path: Path, work: Path) -> None:

@@ -137,7 +137,9 @@ def test_every_listed_operation_is_a_command() -> None:
     generate-data-key-pair generate-data-key-pair-without-plaintext
     get-parameters-for-import import-key-material delete-imported-key-material
     enable-key-rotation disable-key-rotation get-key-rotation-status
-    rotate-key-on-demand list-key-rotations generate-csr""".split()
+    rotate-key-on-demand list-key-rotations generate-csr
+    put-key-policy get-key-policy list-key-policies create-grant list-grants
+    list-retirable-grants retire-grant revoke-grant""".split()
     assert sorted(kms.commands) == sorted(wanted)
 
 
@@ -469,7 +471,28 @@ _HANDPICKED = [
     "a=[ b , c ]",
     "a=b\tc",
     "a=\U0001f600",
+    # create-grant --constraints, as the KMS concepts guide writes them
+    "EncryptionContextEquals={Purpose=Test}",
+    "EncryptionContextSubset={Department=IT,Purpose=Test}",
 ]
+
+
+def test_create_grant_flags_parse_as_the_aws_cli_writes_them() -> None:
+    request, _ = parse(
+        "create-grant",
+        "--key-id", "k",
+        "--grantee-principal", "arn:aws:iam::111122223333:user/bob",
+        "--operations", "GenerateDataKey", "Decrypt",
+        "--constraints", "EncryptionContextEquals={Purpose=Test}",
+        "--grant-tokens", "t1",
+    )
+    assert request == {
+        "KeyId": "k",
+        "GranteePrincipal": "arn:aws:iam::111122223333:user/bob",
+        "Operations": ["GenerateDataKey", "Decrypt"],
+        "Constraints": {"EncryptionContextEquals": {"Purpose": "Test"}},
+        "GrantTokens": ["t1"],
+    }
 
 
 def test_shorthand_matches_awscli_on_chosen_strings() -> None:

@@ -403,13 +403,15 @@ def test_list_keys_paging(kms: Kms) -> None:
 
 
 def test_unsupported_parameters_are_refused_not_dropped(kms: Kms, work: Path) -> None:
-    (work / "policy.json").write_text('{"Version": "2012-10-17", "Statement": []}')
-    refused = kms("create-key", "--policy", "file://policy.json")
-    assert "--policy" in assert_one_line_error(refused, 254, "UnsupportedOperationException")
+    refused = kms("create-key", "--custom-key-store-id", "cks-1234567890abcdef0")
+    assert "--custom-key-store-id" in assert_one_line_error(
+        refused, 254, "UnsupportedOperationException"
+    )
     assert_one_line_error(kms("create-key", "--multi-region"), 254, "UnsupportedOperationException")
-    # Harmless values and grant tokens are accepted.
+    # Harmless values are accepted; grant tokens are checked (they must name live grants).
     key_id = kms.key("--no-multi-region", "--bypass-policy-lockout-safety-check")
-    ok(kms("describe-key", "--key-id", key_id, "--grant-tokens", "t1", "t2"))
+    bad_token = kms("describe-key", "--key-id", key_id, "--grant-tokens", "t1", "t2")
+    assert_one_line_error(bad_token, 254, "InvalidGrantTokenException")
 
 
 def test_a_refused_request_changes_nothing(kms: Kms) -> None:

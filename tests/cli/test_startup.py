@@ -118,7 +118,10 @@ def test_keystore_help_imports_neither_the_keystore_nor_jmespath(
     table = (
         "kmskit.keystore",
         "kmskit.keystore.api",
-        *(f"kmskit.keystore.api_{n}" for n in ("keys", "asymmetric", "material", "table")),
+        *(
+            f"kmskit.keystore.api_{n}"
+            for n in ("keys", "asymmetric", "material", "authorization", "table")
+        ),
     )
     heavy = sorted(
         m

@@ -120,3 +120,44 @@ def test_refuses_keys_that_are_not_symmetric_encryption_keys(ks: Keystore) -> No
     hmac = ks.create_key(key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC")
     with pytest.raises(InvalidKeyUsageException):
         KeystoreKeyring(ks, hmac.key_id)
+
+
+def test_every_keyring_call_is_authorized_as_its_principal(ks: Keystore) -> None:
+    """The keyring goes through the same check as kmskit kms and kmskit serve
+    (docs/authorization.md): a Deny on Decrypt for Bob stops his unwrap, not Alice's, and
+    the audit records name them and the statement that decided."""
+    import json
+
+    from kmskit.offline.errors import AccessDeniedException
+
+    alice = "arn:aws:iam::111122223333:user/alice"
+    bob = "arn:aws:iam::111122223333:user/bob"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Account", "Effect": "Allow",
+             "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "NoDecryptForBob", "Effect": "Deny", "Principal": {"AWS": bob},
+             "Action": "kms:Decrypt", "Resource": "*"},
+        ],
+    }
+    key = ks.create_key(policy=json.dumps(policy))
+    message = encrypt(
+        DATA,
+        keyrings=KeystoreKeyring(ks, key.key_id, principal=bob),
+        encryption_context=CONTEXT,
+    )
+    assert decrypt(message, keyrings=KeystoreKeyring(ks, key.key_id, principal=alice))[0] == DATA
+    with pytest.raises((AccessDeniedException, NoMatchingKeyringError)):
+        decrypt(message, keyrings=KeystoreKeyring(ks, key.key_id, principal=bob))
+    records = [r for r in ks.audit.records() if r.operation == "Decrypt"]
+    assert [(r.principal, r.outcome) for r in records] == [
+        (alice, "Success"), (bob, "AccessDeniedException")
+    ]
+    assert records[1].authorization == (
+        {"Action": "kms:Decrypt", "Decision": "ExplicitDeny",
+         "DecidingStatement": "NoDecryptForBob"},
+    )
+    with pytest.raises(AccessDeniedException):
+        KeystoreKeyring(ks, key.key_id, principal="arn:aws:iam::444455556666:user/eve")

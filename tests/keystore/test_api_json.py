@@ -20,7 +20,7 @@ def test_every_operation_has_a_unique_api_name() -> None:
     assert len(names) == len(set(names))
     assert operation_named("Encrypt").name == "encrypt"
     with pytest.raises(UnsupportedOperationException):
-        operation_named("CreateGrant")
+        operation_named("CreateCustomKeyStore")
 
 
 def test_members_are_converted_by_kind() -> None:

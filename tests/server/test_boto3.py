@@ -262,7 +262,7 @@ def exc_status(exc: pytest.ExceptionInfo[ClientError]) -> int:
     [
         ("describe_key", {"KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}, "NotFoundException"),
         ("generate_random", {"NumberOfBytes": 2000}, "ValidationException"),
-        ("create_key", {"Policy": "{}"}, "UnsupportedOperationException"),
+        ("create_key", {"Policy": "{}"}, "MalformedPolicyDocumentException"),
         ("create_key", {"KeySpec": "RSA_1024"}, "ValidationException"),
         (
             "create_alias",
@@ -273,7 +273,7 @@ def exc_status(exc: pytest.ExceptionInfo[ClientError]) -> int:
         (
             "create_grant",
             {"KeyId": "k", "GranteePrincipal": PRINCIPAL_ARN, "Operations": ["Decrypt"]},
-            "UnsupportedOperationException",
+            "NotFoundException",
         ),
     ],
 )
