@@ -13,7 +13,6 @@ reports for the same message.
 from __future__ import annotations
 
 import base64
-import json
 import os
 from typing import TYPE_CHECKING, Any, Final
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from kmskit.cli._files import check_output_path, open_input, read_blob, write_output
+from kmskit.cli._files import open_input, read_blob
 from kmskit.cli.offline_batch import (
     BATCH_OPTIONS,
     DIGEST_OF_OPTION,
