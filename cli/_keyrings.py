@@ -53,6 +53,30 @@ def _kms_public_key(spec: WrappingKeySpec) -> bool:
     return spec.get("layout") == AWS_KMS_RSA or bool(key_id and key_id.startswith("arn:"))
 
 
+def _act_in_the_arns_region(
+    keystore: Keystore, specs: Sequence[WrappingKeySpec], stack: contextlib.ExitStack
+) -> None:
+    """``kmskit serve`` names its keys in the region each client signs for
+    (docs/server.md), so a message made through it names e.g. an eu-west-1 ARN while the
+    home's region is us-east-1. A keystore ``key=`` ARN therefore selects the region the
+    keystore acts in for this command, as ``kmskit kms --region`` does; ARNs of two regions
+    in one command are refused, since the keystore answers as one caller at a time."""
+    regions = {
+        spec.fields["key"].split(":")[3]
+        for spec in specs
+        if spec.provider == KEYSTORE
+        and spec.fields["key"].startswith("arn:")
+        and spec.fields["key"].count(":") >= 5
+    }
+    if len(regions) > 1:
+        raise click.UsageError(
+            "--wrapping-key: keystore key ARNs of one command must name one region, not "
+            + ", ".join(sorted(regions))
+        )
+    if regions and regions != {keystore.config.region}:
+        stack.enter_context(keystore.as_caller(region=regions.pop()))
+
+
 def build_keyrings(
     specs: Sequence[WrappingKeySpec],
     stack: contextlib.ExitStack,
@@ -83,6 +107,7 @@ def build_keyrings(
         if spec.provider == KEYSTORE:
             if keystore is None:
                 keystore = stack.enter_context(open_home(home, create=False))
+                _act_in_the_arns_region(keystore, specs, stack)
             # as kmskit kms: $KMSKIT_PRINCIPAL, else the home account's root
             principal = principal_arn(None, keystore)
             meta = keystore.describe_key(f["key"])

@@ -173,6 +173,33 @@ def test_keystore_round_trip_in_process(tmp_path: Path, work: Path) -> None:
     assert "raw-rsa" in message or "RSA" in message
 
 
+def test_keystore_key_arn_of_another_region(tmp_path: Path, work: Path) -> None:
+    """kmskit serve names keys in the region its client signs for (docs/server.md), so a
+    message made through it names e.g. an eu-west-1 ARN of a us-east-1 home. key=ARN acts in
+    the ARN's region, as kmskit kms --region does; ARNs of two regions are refused."""
+    env = _home(tmp_path)
+    home_arn = _create_key(env, "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT")
+    assert home_arn.startswith("arn:aws:kms:us-east-1:111122223333:key/")
+    arn = home_arn.replace(":us-east-1:", ":eu-west-1:")
+    symmetric = _create_key(env).replace(":us-east-1:", ":eu-west-1:")
+    for key in (arn, symmetric):
+        ok(kmskit("encrypt", "data.bin", "-o", "m", "--overwrite", "--wrapping-key", f"key={key}",
+                  env=env))  # fmt: skip
+        head = ok(kmskit("inspect", "m")).json()
+        assert [e["KeyName"] for e in head["EncryptedDataKeys"]] == [key]
+        ok(kmskit("decrypt", "m", "-o", "out", "--overwrite", "--wrapping-key", f"key={key}",
+                  env=env))  # fmt: skip
+        assert (work / "out").read_bytes() == DATA
+    # The us-east-1 ARN does not name the eu-west-1 EDK: as with KMS, an EDK names its ARN.
+    result = kmskit("decrypt", "m", "-o", "out2", "--wrapping-key", f"key={home_arn}", env=env)
+    assert result.code != 0 and not (work / "out2").exists()
+    before = set(listing(work))
+    two = ["--wrapping-key", f"key={arn}", "--wrapping-key", f"key={home_arn}"]
+    message = failed(kmskit("encrypt", "data.bin", "-o", "m3", *two, env=env), 2, "UsageError",
+                     work, before)  # fmt: skip
+    assert "eu-west-1, us-east-1" in message
+
+
 def test_several_wrapping_keys_any_one_decrypts(keys: dict[str, KeyPair], work: Path) -> None:
     rsa = f"provider=raw-rsa,namespace=kms,name=rsa-1,public-key={keys['rsa'].pub}"
     ok(

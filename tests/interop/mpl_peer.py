@@ -1,9 +1,9 @@
 """A peer process: the AWS Encryption SDK with the Material Providers Library (MPL).
 
-Run by tests/interop/test_envelope_mpl.py with the isolated ``.venv-mpl`` interpreter (the
-MPL pins ``cryptography<51``, so it does not share kmskit's test environment; ``make
-.venv-mpl/.installed`` builds it). It never imports kmskit. One JSON request on stdin, one
-JSON answer on stdout:
+Run by tests/interop/test_envelope_mpl.py and test_mpl_through_serve.py with the isolated
+``.venv-mpl`` interpreter (the MPL pins ``cryptography<51``, so it does not share kmskit's
+test environment; ``make .venv-mpl/.installed`` builds it). It never
+imports kmskit. One JSON request on stdin, one JSON answer on stdout:
 
 request: {"op": "encrypt" | "decrypt", "data": base64, "keyring": {...},
           "context": {...}, "required_keys": [...], "algorithm": "ALG name",
@@ -12,13 +12,18 @@ keyring: {"type": "raw-aes", "namespace", "name", "key": base64}
        | {"type": "raw-rsa", "namespace", "name", "padding": MPL PaddingScheme,
           "public_pem"?, "private_pem"?}
        | {"type": "aws-kms-rsa", "key_arn", "algorithm", "public_pem"?,
-          "kms": {"endpoint_url"} | {"private_pem"}}
+          "kms": {"endpoint_url", "access_key_id"?, "secret_access_key"?} | {"private_pem"}}
+       | {"type": "aws-kms", "key_arn", "kms": {"endpoint_url", "access_key_id"?,
+          "secret_access_key"?}}
 answer:  {"ok": true, "data": base64, "context": {...}} | {"ok": false, "error": "Name: text"}
 
-For ``aws-kms-rsa`` decrypt, ``kms.endpoint_url`` points the MPL's boto3 client at a KMS
-(moto on 127.0.0.1); ``kms.private_pem`` instead answers the MPL's KMS Decrypt request
-inside botocore (a ``before-call`` hook) with that private key, after checking the request
-the MPL built (KeyId, EncryptionAlgorithm), for KMS servers that cannot do RSA Decrypt.
+For ``aws-kms-rsa`` decrypt and ``aws-kms`` (the MPL's AWS KMS keyring), ``kms.endpoint_url``
+points the MPL's boto3 client at a KMS on 127.0.0.1 (``kmskit serve``, with the access key
+it issued in ``kms.access_key_id`` and ``kms.secret_access_key``; see
+tests/interop/test_mpl_through_serve.py). ``kms.private_pem`` instead answers the MPL's KMS
+Decrypt request inside botocore (a ``before-call`` hook) with that private key, after
+checking the request the MPL built (KeyId, EncryptionAlgorithm): a stand-in KMS for a key
+pair made locally.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from aws_cryptographic_material_providers.mpl import AwsCryptographicMaterialPro
 from aws_cryptographic_material_providers.mpl.config import MaterialProvidersConfig
 from aws_cryptographic_material_providers.mpl.models import (
     AesWrappingAlg,
+    CreateAwsKmsKeyringInput,
     CreateAwsKmsRsaKeyringInput,
     CreateDefaultCryptographicMaterialsManagerInput,
     CreateRawAesKeyringInput,
@@ -89,6 +95,20 @@ def _kms_standing_in(spec: dict[str, Any], region: str) -> Any:
     return client
 
 
+def _kms_client(kms: dict[str, Any], region: str) -> Any:
+    """A boto3 KMS client for the KMS at ``kms["endpoint_url"]``; without an access key in
+    the request it takes the environment's credentials."""
+    credentials = {}
+    if "access_key_id" in kms:
+        credentials = {
+            "aws_access_key_id": kms["access_key_id"],
+            "aws_secret_access_key": kms["secret_access_key"],
+        }
+    return boto3.client(
+        "kms", region_name=region, endpoint_url=kms["endpoint_url"], **credentials
+    )
+
+
 def _keyring(spec: dict[str, Any]) -> Any:
     kind = spec["type"]
     if kind == "raw-aes":
@@ -118,13 +138,20 @@ def _keyring(spec: dict[str, Any]) -> Any:
         if "private_pem" in kms:
             client = _kms_standing_in({**kms, "key_arn": spec["key_arn"]}, region)
         elif "endpoint_url" in kms:
-            client = boto3.client("kms", region_name=region, endpoint_url=kms["endpoint_url"])
+            client = _kms_client(kms, region)
         return MPL.create_aws_kms_rsa_keyring(
             CreateAwsKmsRsaKeyringInput(
                 kms_key_id=spec["key_arn"],
                 encryption_algorithm=spec["algorithm"],
                 public_key=spec["public_pem"].encode() if spec.get("public_pem") else None,
                 kms_client=client,
+            )
+        )
+    if kind == "aws-kms":
+        region = spec["key_arn"].split(":")[3]
+        return MPL.create_aws_kms_keyring(
+            CreateAwsKmsKeyringInput(
+                kms_key_id=spec["key_arn"], kms_client=_kms_client(spec["kms"], region)
             )
         )
     raise ValueError(f"unknown keyring type {kind}")
@@ -172,12 +199,27 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _describe(exc: BaseException) -> str:
+    """The error and its causes: the ESDK wraps the MPL's error, which collects the
+    keyrings' own errors (KMS's among them) in ``list``."""
+    parts = []
+    seen: BaseException | None = exc
+    while seen is not None and len(parts) < 8:
+        text = f"{type(seen).__name__}: {seen}"
+        causes = getattr(seen, "list", None)
+        if isinstance(causes, list) and causes:
+            text += " [" + "; ".join(f"{type(c).__name__}: {c}" for c in causes) + "]"
+        parts.append(text)
+        seen = seen.__cause__ or seen.__context__
+    return " <- ".join(parts)
+
+
 def main() -> None:
     request = json.load(sys.stdin)
     try:
         answer = run(request)
     except Exception as exc:  # the peer reports every failure as data
-        answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        answer = {"ok": False, "error": _describe(exc)}
     json.dump(answer, sys.stdout)
 
 

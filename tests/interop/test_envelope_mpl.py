@@ -8,10 +8,10 @@ Checked both ways:
 * the MPL raw RSA keyring with every padding;
 * the AWS KMS RSA keyring (``aws-kms-rsa`` EDKs): the MPL wraps offline to a local
   keystore RSA key's public key and kmskit unwraps through the keystore; kmskit wraps
-  offline to a key's get-public-key JSON and the MPL unwraps through "KMS" Decrypt. moto
-  cannot do RSA Decrypt (the strict xfails below say so and flip when it can), so the MPL's
-  Decrypt request is answered inside botocore by the peer with the private key, after the
-  peer checked the request the MPL built (KeyId, EncryptionAlgorithm).
+  offline to a local key pair's get-public-key JSON and the MPL unwraps through "KMS"
+  Decrypt, answered inside botocore by the peer with the private key after it checked the
+  request the MPL built (KeyId, EncryptionAlgorithm). The same with a real KMS (``kmskit
+  serve``), both ways, is tests/interop/test_mpl_through_serve.py.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from kmskit.offline.errors import (
 )
 from kmskit.offline.keys import load_public_key
 from tests.envelope._helpers import rsa_private_pem
-from tests.interop.test_envelope_kms_moto import Moto, moto  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 PEER_PYTHON = ROOT / ".venv-mpl" / "bin" / "python"
@@ -294,29 +293,3 @@ def test_kmskit_cli_encrypts_to_kms_json_by_default(tmp_path: Path) -> None:
     keyring = {"type": "aws-kms-rsa", "key_arn": ARN, "algorithm": "RSAES_OAEP_SHA_256",
                "kms": {"private_pem": pem.decode()}}  # fmt: skip
     assert peer_ok(op="decrypt", data=message, keyring=keyring) == DATA
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidCiphertextException,
-    reason="moto 5.2 Decrypt only opens its own symmetric blobs (InvalidCiphertextException)",
-)
-def test_moto_rsa_key_both_sides(moto: Moto) -> None:  # noqa: F811
-    """kmskit wraps offline to a moto RSA key's get-public-key; kmskit (provider=aws-kms)
-    and the MPL unwrap through moto's Decrypt. moto cannot, so this fails until it can."""
-    from kmskit.envelope.keyrings import AwsKmsKeyring
-
-    created = moto.client.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")
-    arn = created["KeyMetadata"]["Arn"]
-    response = moto.client.get_public_key(KeyId=arn)
-    doc = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    doc["PublicKey"] = base64.b64encode(doc["PublicKey"]).decode()
-    # moto answers KeyId with the bare key id where KMS gives the ARN.
-    wrapping = AwsKmsRsaKeyring.from_public_key(json.dumps(doc).encode(), key_arn=arn)
-    message = encrypt(DATA, keyrings=wrapping)
-    kms = AwsKmsKeyring(arn, endpoint_url=moto.url)
-    through_kms = AwsKmsRsaKeyring(arn, decrypt=kms.rsa_decrypt)
-    assert decrypt(message, keyrings=through_kms)[0] == DATA
-    spec = {"type": "aws-kms-rsa", "key_arn": arn, "algorithm": "RSAES_OAEP_SHA_256",
-            "kms": {"endpoint_url": moto.url}}  # fmt: skip
-    assert peer_ok(op="decrypt", data=message, keyring=spec) == DATA
