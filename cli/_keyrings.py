@@ -110,9 +110,14 @@ def build_keyrings(
                 _act_in_the_arns_region(keystore, specs, stack)
             # as kmskit kms: $KMSKIT_PRINCIPAL, else the home account's root
             principal = principal_arn(None, keystore)
-            meta = keystore.describe_key(f["key"])
+            with keystore.as_caller(principal=principal), keystore.authorizing(
+                "DescribeKey", {"KeyId": f["key"]}
+            ):
+                meta = keystore.describe_key(f["key"])
             if meta.key_spec.startswith("RSA_") and meta.key_usage == "ENCRYPT_DECRYPT":
-                keyrings.append(AwsKmsRsaKeyring.with_keystore(keystore, meta.arn))
+                keyrings.append(
+                    AwsKmsRsaKeyring.with_keystore(keystore, meta.arn, principal=principal)
+                )
             else:
                 keyrings.append(KeystoreKeyring(keystore, f["key"], principal=principal))
         elif spec.provider == AWS_KMS:

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Final
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -171,17 +172,32 @@ class AwsKmsRsaKeyring:
         key_id: str,
         *,
         algorithms: Sequence[RsaPadding | str] = KMS_RSA_ALGORITHMS,
+        principal: str | None = None,
     ) -> AwsKmsRsaKeyring:
         """Wrap to, and unwrap through, an RSA ENCRYPT_DECRYPT key of the local keystore
-        (its GetPublicKey and Decrypt, so key states and the audit log apply)."""
-        result = keystore.get_public_key(key_id)
+        (its GetPublicKey and Decrypt, so key states, the audit log and authorization apply:
+        every call is checked as ``principal``, else the keystore's current caller, as
+        :class:`KeystoreKeyring` does). Raises AccessDeniedException when the principal may
+        not GetPublicKey."""
+
+        def authorized(operation: str, request: dict[str, str]) -> ExitStack:
+            stack = ExitStack()
+            if principal is not None:
+                stack.enter_context(keystore.as_caller(principal=principal))
+            stack.enter_context(keystore.authorizing(operation, request))
+            return stack
+
+        with authorized("GetPublicKey", {"KeyId": key_id}):
+            result = keystore.get_public_key(key_id)
         arn = str(result.key_id)
         public = PublicKey.from_key(
             load_public_key(result.public_key).key, usage=KeyUsage(result.key_usage), key_id=arn
         )
 
         def decrypt(ciphertext: bytes, algorithm: str) -> bytearray:
-            answer = keystore.decrypt(ciphertext, key_id=arn, encryption_algorithm=algorithm)
+            request = {"KeyId": arn, "EncryptionAlgorithm": algorithm}
+            with authorized("Decrypt", request):
+                answer = keystore.decrypt(ciphertext, key_id=arn, encryption_algorithm=algorithm)
             try:
                 return bytearray(answer.plaintext)
             finally:

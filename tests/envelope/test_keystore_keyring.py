@@ -161,3 +161,44 @@ def test_every_keyring_call_is_authorized_as_its_principal(ks: Keystore) -> None
     )
     with pytest.raises(AccessDeniedException):
         KeystoreKeyring(ks, key.key_id, principal="arn:aws:iam::444455556666:user/eve")
+
+
+def test_the_aws_kms_rsa_keystore_path_is_authorized_too(ks: Keystore) -> None:
+    """An RSA keystore key wraps as the MPL's aws-kms-rsa keyring (issue 13); its GetPublicKey
+    and Decrypt go through the same check as every other keyring call: a Deny on Decrypt for
+    Bob stops his unwrap and is audited, Alice's unwrap works."""
+    import json
+
+    from kmskit.envelope.keyrings import AwsKmsRsaKeyring
+    from kmskit.offline.errors import AccessDeniedException
+
+    alice = "arn:aws:iam::111122223333:user/alice"
+    bob = "arn:aws:iam::111122223333:user/bob"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Account", "Effect": "Allow",
+             "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "NoRsaDecryptForBob", "Effect": "Deny", "Principal": {"AWS": bob},
+             "Action": "kms:Decrypt", "Resource": "*"},
+        ],
+    }
+    key = ks.create_key(
+        key_spec="RSA_2048", key_usage="ENCRYPT_DECRYPT", policy=json.dumps(policy)
+    )
+    message = encrypt(
+        DATA,
+        keyrings=AwsKmsRsaKeyring.with_keystore(ks, key.key_id, principal=bob),
+        encryption_context=CONTEXT,
+        algorithm="AES_256_GCM_HKDF_SHA512_COMMIT_KEY",
+    )
+    alice_keyring = AwsKmsRsaKeyring.with_keystore(ks, key.key_id, principal=alice)
+    assert decrypt(message, keyrings=alice_keyring)[0] == DATA
+    with pytest.raises((AccessDeniedException, NoMatchingKeyringError)):
+        decrypt(message, keyrings=AwsKmsRsaKeyring.with_keystore(ks, key.key_id, principal=bob))
+    decrypts = [(r.principal, r.outcome) for r in ks.audit.records() if r.operation == "Decrypt"]
+    assert (alice, "Success") in decrypts
+    assert (bob, "AccessDeniedException") in decrypts
+    with pytest.raises(AccessDeniedException):
+        AwsKmsRsaKeyring.with_keystore(ks, key.key_id, principal="arn:aws:iam::444455556666:root")
