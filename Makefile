@@ -38,6 +38,19 @@ $(MPL_STAMP): Makefile
 	$(MPL_VENV)/bin/python -m pip install --quiet $(MPL_PEER_DEPS)
 	touch $@
 
+# Alibaba Cloud's Python Encryption SDK, a test peer (tests/interop/aliyun_esdk_peer.py). Its
+# only PyPI build, bestv-aliyun-encryption-sdk, pins cryptography==3.2.1 (an abi3 wheel that
+# installs on Python 3.11), so it gets a venv of its own without kmskit.
+ALIYUN_ESDK_VENV := .venv-aliyun-esdk
+ALIYUN_ESDK_STAMP := $(ALIYUN_ESDK_VENV)/.installed
+ALIYUN_ESDK_PEER_DEPS := 'bestv-aliyun-encryption-sdk==0.1.2'
+
+$(ALIYUN_ESDK_STAMP): Makefile
+	$(PYTHON) -m venv $(ALIYUN_ESDK_VENV)
+	$(ALIYUN_ESDK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ALIYUN_ESDK_VENV)/bin/python -m pip install --quiet $(ALIYUN_ESDK_PEER_DEPS)
+	touch $@
+
 demo: $(DEMO_STAMP)
 	$(VENV)/bin/kmskit demo
 
@@ -45,14 +58,14 @@ lint: $(STAMP)
 	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m mypy
 
-test: $(STAMP) $(MPL_STAMP) lint
+test: $(STAMP) $(MPL_STAMP) $(ALIYUN_ESDK_STAMP) lint
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) $(MPL_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MPL_VENV) $(ALIYUN_ESDK_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # Shipped test-vector sets: regenerate and compare byte for byte, then check each with the
 # independent oracles. `make test` runs the same through tests/vectors/test_shipped.py.
