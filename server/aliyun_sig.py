@@ -31,7 +31,13 @@ from urllib.parse import parse_qsl, quote
 
 from kmskit.server.sigv4 import SecretLookup, SignedRequest
 
-__all__ = ["AliyunCaller", "AliyunSignatureError", "request_parameters", "verify_aliyun"]
+__all__ = [
+    "AliyunCaller",
+    "AliyunSignatureError",
+    "request_parameters",
+    "rpc_signature",
+    "verify_aliyun",
+]
 
 MAX_SKEW = timedelta(minutes=15)
 ACS3 = "ACS3-HMAC-SHA256"
@@ -93,6 +99,23 @@ def _secret(lookup: SecretLookup, access_key_id: str) -> tuple[str, bytearray]:
     return found
 
 
+def rpc_signature(
+    method: str, params: Mapping[str, str], secret: bytes | bytearray
+) -> tuple[str, str]:
+    """(Signature, StringToSign) of an RPC request: HMAC-SHA1 keyed with secret ‖ ``&`` over
+    METHOD ``&%2F&`` percent-encode(the sorted, percent-encoded ``k=v&…`` of every
+    parameter but ``Signature``)."""
+    canonical = "&".join(
+        f"{_encode(k)}={_encode(v)}" for k, v in sorted(params.items()) if k != "Signature"
+    )
+    string_to_sign = f"{method}&{_encode('/')}&{_encode(canonical)}"
+    key = bytes(secret) + b"&"
+    signature = base64.b64encode(
+        hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha1).digest()
+    ).decode("ascii")
+    return signature, string_to_sign
+
+
 def _verify_rpc(
     request: SignedRequest, params: Mapping[str, str], lookup: SecretLookup, now: datetime
 ) -> AliyunCaller:
@@ -110,14 +133,7 @@ def _verify_rpc(
     _check_time(params["Timestamp"], "Timestamp", now)
     principal, secret = _secret(lookup, params["AccessKeyId"])
     try:
-        canonical = "&".join(
-            f"{_encode(k)}={_encode(v)}" for k, v in sorted(params.items()) if k != "Signature"
-        )
-        string_to_sign = f"{request.method}&{_encode('/')}&{_encode(canonical)}"
-        key = bytes(secret) + b"&"
-        expected = base64.b64encode(
-            hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha1).digest()
-        ).decode("ascii")
+        expected, string_to_sign = rpc_signature(request.method, params, secret)
     finally:
         secret[:] = bytes(len(secret))
     if not hmac.compare_digest(expected.encode(), params["Signature"].encode()):
