@@ -51,6 +51,7 @@ from kmskit.envelope.aliyun_format import (
     parse_message,
     serialize_context,
 )
+from kmskit.envelope.keyrings.aliyun_kms import ALIYUN_KMS_PROVIDER_ID
 from kmskit.envelope.keyrings.base import EncryptedDataKey, Keyring
 from kmskit.envelope.keyrings.multi import MultiKeyring
 from kmskit.envelope.suites import DEFAULT_MAX_ENCRYPTED_DATA_KEYS
@@ -79,7 +80,6 @@ __all__ = [
     "to_aliyun_data_key",
 ]
 
-ALIYUN_KMS_PROVIDER_ID: Final = "aliyun-kms"
 EXTENSION_PREFIX: Final = "kmskit:"
 DEFAULT_MAX_ALIYUN_MESSAGE: Final = 64 << 20
 _DER_OVERHEAD: Final = 64 << 10  # room for the header around a body of the maximum size
