@@ -408,11 +408,11 @@ def encrypt_command(
     encode: bool,
     force: bool,
 ) -> None:
-    """Encrypt IN into an envelope message (AWS Encryption SDK format v2, or with --format
-    aliyun the Alibaba Cloud Encryption SDK format) at OUT.
+    """Encrypt IN into an envelope message (AWS Encryption SDK format v2) at OUT.
 
-    A fresh data key encrypts the data and every --wrapping-key wraps it; any one of them
-    decrypts. The output appears at OUT only once it is complete.
+    With --format aliyun, the Alibaba Cloud Encryption SDK format instead. A fresh data
+    key encrypts the data and every --wrapping-key wraps it; any one of them decrypts.
+    The output appears at OUT only once it is complete.
     """
     from kmskit.envelope import encrypt_stream
 
@@ -502,10 +502,11 @@ def decrypt_command(
     max_encrypted_data_keys: int,
     decode: bool,
 ) -> None:
-    """Decrypt the envelope message IN into OUT (either format, told by its first byte).
+    """Decrypt the envelope message IN into OUT.
 
-    The output appears only once the whole message has verified (every frame, the
-    signature, the end of input). With -o - nothing is written to stdout before that.
+    Either format (AWS or Alibaba Encryption SDK), told by its first byte. The output
+    appears only once the whole message has verified (every frame, the signature, the end
+    of input). With -o - nothing is written to stdout before that.
     """
     from kmskit.envelope import decrypt_stream
 
