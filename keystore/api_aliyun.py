@@ -703,6 +703,53 @@ def _re_encrypt(c: _Call) -> dict[str, Any]:
     }
 
 
+# GetParametersForImport's WrappingKeySpec: Alibaba names → the keystore's.
+_WRAPPING_KEY_SPECS: Final = {"RSA_2048": "RSA_2048", "EC_SM2": "SM2"}
+
+
+def _get_parameters_for_import(c: _Call) -> dict[str, Any]:
+    algorithm = c.text("WrappingAlgorithm")
+    spec = c.text("WrappingKeySpec")
+    if spec not in _WRAPPING_KEY_SPECS:
+        raise AliyunApiError(
+            "InvalidParameter.WrappingKeySpec", f"WrappingKeySpec {spec!r} is RSA_2048 or EC_SM2"
+        )
+    key = c.key_id()
+    out = c.call(
+        "GetParametersForImport",
+        {
+            "KeyId": key,
+            "WrappingAlgorithm": algorithm,
+            "WrappingKeySpec": _WRAPPING_KEY_SPECS[spec],
+        },
+    )
+    return {
+        "KeyId": _bare(out["KeyId"]),
+        "ImportToken": _b64(out["ImportToken"]),
+        "PublicKey": _b64(out["PublicKey"]),
+        "TokenExpireTime": _time(out["ParametersValidTo"]),
+    }
+
+
+def _import_key_material(c: _Call) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "KeyId": c.key_id(),
+        "ImportToken": c.blob("ImportToken"),
+        "EncryptedKeyMaterial": c.blob("EncryptedKeyMaterial"),
+    }
+    # KeyMaterialExpireUnix: epoch seconds; 0 or absent = never expires (Alibaba reference).
+    expire = c.optional("KeyMaterialExpireUnix")
+    if expire is not None and expire != "0":
+        if not expire.isdigit():
+            raise AliyunApiError("InvalidParameter.KeyMaterialExpireUnix", "epoch seconds")
+        request["ExpirationModel"] = "KEY_MATERIAL_EXPIRES"
+        request["ValidTo"] = datetime.fromtimestamp(int(expire), UTC)
+    else:
+        request["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+    c.call("ImportKeyMaterial", request)
+    return {}
+
+
 ACTIONS: Final[dict[str, Callable[[_Call], dict[str, Any]]]] = {
     "CreateKey": _create_key,
     "DescribeKey": _describe_key,
@@ -734,6 +781,8 @@ ACTIONS: Final[dict[str, Callable[[_Call], dict[str, Any]]]] = {
     "DescribeKeyVersion": _describe_key_version,
     "CreateKeyVersion": _create_key_version,
     "ReEncrypt": _re_encrypt,
+    "GetParametersForImport": _get_parameters_for_import,
+    "ImportKeyMaterial": _import_key_material,
 }
 
 

@@ -321,3 +321,29 @@ def test_one_model_two_apis(alibaba: Alibaba) -> None:
     blob = aws.encrypt(KeyId=key_id, Plaintext=b"from AWS")["CiphertextBlob"]
     text = alibaba.ok("core", "Decrypt", CiphertextBlob=base64.b64encode(blob).decode())
     assert text["Plaintext"] == "from AWS"
+
+
+@pytest.mark.parametrize("sdk", SDKS)
+def test_import_key_material(alibaba: Alibaba, sdk: str) -> None:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    meta = alibaba.ok(sdk, "CreateKey", Origin="EXTERNAL")["KeyMetadata"]
+    key_id = meta["KeyId"]
+    assert (meta["Origin"], meta["KeyState"]) == ("EXTERNAL", "PendingImport")
+    params = alibaba.ok(
+        sdk, "GetParametersForImport", KeyId=key_id,
+        WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048",
+    )  # fmt: skip
+    public = serialization.load_der_public_key(base64.b64decode(params["PublicKey"]))
+    assert isinstance(public, rsa.RSAPublicKey)
+    material = os.urandom(32)
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    wrapped = public.encrypt(material, oaep)
+    alibaba.ok(
+        sdk, "ImportKeyMaterial", KeyId=key_id, ImportToken=params["ImportToken"],
+        EncryptedKeyMaterial=base64.b64encode(wrapped).decode(),
+    )  # fmt: skip
+    assert alibaba.ok(sdk, "DescribeKey", KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+    blob = alibaba.ok(sdk, "Encrypt", KeyId=key_id, Plaintext="imported")["CiphertextBlob"]
+    assert alibaba.ok(sdk, "Decrypt", CiphertextBlob=blob)["Plaintext"] == "imported"
