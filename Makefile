@@ -38,6 +38,32 @@ $(MPL_STAMP): Makefile
 	$(MPL_VENV)/bin/python -m pip install --quiet $(MPL_PEER_DEPS)
 	touch $@
 
+# Alibaba Cloud's Python Encryption SDK, a test peer (tests/interop/aliyun_esdk_peer.py). Its
+# only PyPI build, bestv-aliyun-encryption-sdk, pins cryptography==3.2.1 (an abi3 wheel that
+# installs on Python 3.11), so it gets a venv of its own without kmskit.
+ALIYUN_ESDK_VENV := .venv-aliyun-esdk
+ALIYUN_ESDK_STAMP := $(ALIYUN_ESDK_VENV)/.installed
+ALIYUN_ESDK_PEER_DEPS := 'bestv-aliyun-encryption-sdk==0.1.2'
+
+$(ALIYUN_ESDK_STAMP): Makefile
+	$(PYTHON) -m venv $(ALIYUN_ESDK_VENV)
+	$(ALIYUN_ESDK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ALIYUN_ESDK_VENV)/bin/python -m pip install --quiet $(ALIYUN_ESDK_PEER_DEPS)
+	touch $@
+
+# Alibaba's two Python KMS SDKs, test peers of kmskit serve's Alibaba API
+# (tests/interop/aliyun_kms_peer.py): alibabacloud-kms20160120 resolves cryptography<51
+# through its signature utilities, so they too get a venv of their own without kmskit.
+ALIYUN_KMS_VENV := .venv-aliyun-kms
+ALIYUN_KMS_STAMP := $(ALIYUN_KMS_VENV)/.installed
+ALIYUN_KMS_PEER_DEPS := 'alibabacloud-kms20160120>=3,<4' 'aliyun-python-sdk-kms>=2.16,<3' 'aliyun-python-sdk-core>=2.15,<3'
+
+$(ALIYUN_KMS_STAMP): Makefile
+	$(PYTHON) -m venv $(ALIYUN_KMS_VENV)
+	$(ALIYUN_KMS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ALIYUN_KMS_VENV)/bin/python -m pip install --quiet $(ALIYUN_KMS_PEER_DEPS)
+	touch $@
+
 demo: $(DEMO_STAMP)
 	$(VENV)/bin/kmskit demo
 
@@ -45,7 +71,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m mypy
 
-test: $(STAMP) $(MPL_STAMP) lint
+test: $(STAMP) $(MPL_STAMP) $(ALIYUN_ESDK_STAMP) $(ALIYUN_KMS_STAMP) lint
 	$(PY) -m pytest
 
 # A long property-based campaign over every decoder (make test runs the same tests briefly).
@@ -57,7 +83,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) $(MPL_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MPL_VENV) $(ALIYUN_ESDK_VENV) $(ALIYUN_KMS_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # Shipped test-vector sets: regenerate and compare byte for byte, then check each with the
 # independent oracles. `make test` runs the same through tests/vectors/test_shipped.py.

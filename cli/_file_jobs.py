@@ -28,6 +28,7 @@ from kmskit.offline.errors import FileAccessError
 from kmskit.offline.output_file import Output, check_output
 
 if TYPE_CHECKING:
+    from kmskit.envelope.aliyun_message import AliyunMessageInfo
     from kmskit.envelope.info import MessageInfo
 
 __all__ = [
@@ -272,7 +273,7 @@ class MetadataLog:
             self._fh.flush()
             os.truncate(self._fh.fileno(), mark)
 
-    def line(self, mode: Mode, job: Job, info: MessageInfo) -> dict[str, Any]:
+    def line(self, mode: Mode, job: Job, info: MessageInfo | AliyunMessageInfo) -> dict[str, Any]:
         """The JSON object for one file done (subclasses give other shapes)."""
         fields = info.as_dict()
         header = {k: v for k, v in fields.items() if k not in ("PlaintextLength", "MessageLength")}
@@ -285,7 +286,7 @@ class MetadataLog:
             "message_length": fields.get("MessageLength"),
         }
 
-    def write(self, mode: Mode, job: Job, info: MessageInfo) -> int | None:
+    def write(self, mode: Mode, job: Job, info: MessageInfo | AliyunMessageInfo) -> int | None:
         """Append the line for ``job``; return where it starts (for :meth:`take_back`) in a
         regular file, else None."""
         if self._fh is None:

@@ -16,6 +16,7 @@ import click
 
 from kmskit.cli._files import read_blob
 from kmskit.cli._wrapping_keys import (
+    ALIYUN_KMS,
     AWS_KMS,
     AWS_KMS_RSA,
     KEYSTORE,
@@ -133,6 +134,17 @@ def build_keyrings(
                 keyrings.append(
                     AwsKmsRsaKeyring(f["key"], algorithms=algorithms, decrypt=kms.rsa_decrypt)
                 )
+        elif spec.provider == ALIYUN_KMS:
+            from kmskit.envelope.keyrings.aliyun_kms import AliyunKmsKeyring
+
+            keyrings.append(
+                AliyunKmsKeyring(
+                    f["key"],
+                    region=f.get("region"),
+                    endpoint=f.get("endpoint"),
+                    ca_bundle=f.get("ca-bundle"),
+                )
+            )
         elif spec.provider == AWS_KMS_RSA:
             algorithm = f.get("algorithm", "RSAES_OAEP_SHA_256")
             private = _key_file(spec, "private-key")

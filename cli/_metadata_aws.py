@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from kmskit.cli._file_jobs import Job, MetadataLog, Mode
 
 if TYPE_CHECKING:
+    from kmskit.envelope.aliyun_message import AliyunMessageInfo
     from kmskit.envelope.info import HeaderInfo, MessageInfo
 
 __all__ = ["AwsMetadataLog", "aws_header", "aws_metadata_line"]
@@ -86,5 +87,11 @@ def aws_metadata_line(mode: str, source: str, target: str, info: MessageInfo) ->
 class AwsMetadataLog(MetadataLog):
     """:class:`MetadataLog` whose lines have aws-encryption-cli's shape."""
 
-    def line(self, mode: Mode, job: Job, info: MessageInfo) -> dict[str, Any]:
+    def line(self, mode: Mode, job: Job, info: MessageInfo | AliyunMessageInfo) -> dict[str, Any]:
+        # aws-encryption-cli's line has no fields for an Alibaba-format message: those get
+        # kmskit's shape whatever --metadata-format says.
+        from kmskit.envelope.info import MessageInfo
+
+        if not isinstance(info, MessageInfo):
+            return super().line(mode, job, info)
         return aws_metadata_line(mode, job.source, job.target, info)

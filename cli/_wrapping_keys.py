@@ -11,7 +11,8 @@ returns a :class:`WrappingKeySpec`; ``cli.envelope`` builds the keyring from it.
 - ``provider=aws-kms,key=ARN[,region=R][,endpoint-url=U][,profile=P]`` (decrypt: also
   ``aws-kms-rsa`` EDKs for an RSA key, with ``algorithm=``);
 - ``provider=aws-kms-rsa,public-key=P[,key=ARN][,algorithm=A]`` (decrypt: ``key=ARN,
-  private-key=P``). A ``raw-rsa`` public key from KMS JSON writes this layout too.
+  private-key=P``). A ``raw-rsa`` public key from KMS JSON writes this layout too;
+- ``provider=aliyun-kms,key=ACS-ARN[,region=R][,endpoint=URL][,ca-bundle=PEM]``.
 
 Recipient SPECs also take ``force=true`` (encrypt to a key whose known usage is not
 ENCRYPT_DECRYPT). Values cannot contain commas. Every error is a :class:`SpecError` with
@@ -41,6 +42,7 @@ RAW_RSA: Final = "raw-rsa"
 RAW_SM2: Final = "raw-sm2"
 AWS_KMS: Final = "aws-kms"
 AWS_KMS_RSA: Final = "aws-kms-rsa"
+ALIYUN_KMS: Final = "aliyun-kms"
 # The raw RSA keyring's paddings (envelope.keyrings.raw_rsa.RsaPadding), spelled here so
 # that parsing stays free of the library.
 RSA_PADDINGS: Final = (
@@ -66,6 +68,7 @@ _FIELDS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     RAW_SM2: (("namespace", "name"), ("public-key", "private-key", "force")),
     AWS_KMS: (("key",), ("region", "endpoint-url", "profile", "algorithm")),
     AWS_KMS_RSA: ((), ("key", "public-key", "private-key", "algorithm", "force")),
+    ALIYUN_KMS: (("key",), ("region", "endpoint", "ca-bundle")),
 }
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
@@ -81,6 +84,8 @@ SPEC is comma-separated k=v (values cannot contain commas):
                           [,algorithm=RSAES_OAEP_SHA_1|_256: aws-kms-rsa EDKs]
   provider=aws-kms-rsa,public-key=KMS-JSON[,key=ARN][,algorithm=RSAES_OAEP_SHA_1|_256]
                           (decrypt: key=ARN,private-key=P)
+  provider=aliyun-kms,key=acs:kms:R:UID:key/ID[,region=R][,endpoint=URL][,ca-bundle=PEM]
+                          (credentials: ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET; kmskit[aliyun])
 A raw-rsa public key from KMS JSON writes the aws-kms-rsa layout unless layout=raw-rsa.
 Recipient SPECs take force=true to wrap to a key whose usage is not ENCRYPT_DECRYPT.
 See docs/envelope-cli.md."""

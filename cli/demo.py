@@ -89,8 +89,9 @@ def demo(ctx: click.Context, keep: bool) -> None:
 
     Creates KMS keys in a local keystore, encrypts and decrypts a file with envelope
     encryption, generates a data key, signs with an SM2 key and verifies offline with its
-    downloaded public key, calls kmskit serve through botocore (with the server extra), and
-    checks the audit log.
+    downloaded public key, calls kmskit serve through botocore and through Alibaba's KMS API
+    (with the server extra), encrypts a file in the Alibaba Encryption SDK format with the
+    Aliyun_SM4 key that made, and checks the audit log.
     """
     root = ctx.find_root().command
     assert isinstance(root, click.Group)
@@ -153,9 +154,12 @@ def demo(ctx: click.Context, keep: bool) -> None:
 
         if _server_extra_installed():
             _step("5. kmskit serve: the same keystore behind the AWS KMS API (SigV4)")
-            _serve_step(root)
+            sm4_key = _serve_step(root)
+            _step("6. Alibaba: the SM4 key made through the Alibaba API encrypts a file in"
+                  " the Alibaba Encryption SDK format (algorithm id 9, SM4-GCM)")
+            _aliyun_file_step(root, sm4_key)
 
-        _step("6. The audit log: every operation, hash-chained, no secrets")
+        _step("7. The audit log: every operation, hash-chained, no secrets")
         _run(root, "audit verify")
         click.secho("\n# demo finished: every step passed", fg="green")
 
@@ -166,9 +170,11 @@ def _server_extra_installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("uvicorn", "botocore"))
 
 
-def _serve_step(root: click.Group) -> None:
+def _serve_step(root: click.Group) -> str:
     """Start ``kmskit serve`` on a free loopback port, make one real SigV4 call with
-    botocore (what boto3 and the aws CLI use), and stop it with SIGTERM."""
+    botocore (what boto3 and the aws CLI use) and one Alibaba RPC call (CreateKey of an
+    Aliyun_SM4 key, signed as aliyun-python-sdk-core signs), and stop it with SIGTERM.
+    Returns the new SM4 key's id."""
     import json
     import signal
     import subprocess
@@ -207,12 +213,68 @@ def _serve_step(root: click.Group) -> None:
         arn = client.describe_key(KeyId="alias/demo")["KeyMetadata"]["Arn"]
         click.echo(f"KeyMetadata.Arn = {arn}")
         click.secho("   the ARN names the client's region, eu-west-1", fg="green")
+        sm4_key = _aliyun_create_key(url, created["AccessKeyId"], created["SecretAccessKey"])
+        aws_view = client.describe_key(KeyId=sm4_key)["KeyMetadata"]
+        click.secho(f"# boto3 ... .describe_key(KeyId='{sm4_key}')", fg="cyan")
+        click.echo(f"KeyMetadata.KeySpec = {aws_view['KeySpec']}")
+        click.secho("   one keystore, two APIs: Aliyun_SM4 is the AWS API's SM4", fg="green")
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=30)
         if server.stdout is not None:
             server.stdout.close()
     click.secho(f"$ kill -TERM %1   # graceful stop, exit {code}", fg="cyan")
+    return sm4_key
+
+
+def _aliyun_create_key(url: str, access_key_id: str, secret: str) -> str:
+    """One Alibaba KMS OpenAPI call (RPC, HMAC-SHA1), as aliyun-python-sdk-kms sends it."""
+    import json
+    import urllib.parse
+    import urllib.request
+    import uuid
+    from datetime import UTC, datetime
+
+    from kmskit.server.aliyun_sig import rpc_signature
+
+    params = {
+        "Action": "CreateKey",
+        "Version": "2016-01-20",
+        "KeySpec": "Aliyun_SM4",
+        "KeyUsage": "ENCRYPT/DECRYPT",
+        "RegionId": "cn-hangzhou",
+        "Format": "JSON",
+        "AccessKeyId": access_key_id,
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureVersion": "1.0",
+        "SignatureNonce": str(uuid.uuid4()),
+        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    params["Signature"] = rpc_signature("POST", params, secret.encode())[0]
+    click.secho(
+        "# POST / Action=CreateKey&KeySpec=Aliyun_SM4&RegionId=cn-hangzhou&…&Signature=…"
+        "   (Alibaba KMS OpenAPI 2016-01-20, HMAC-SHA1)",
+        fg="cyan",
+    )
+    request = urllib.request.Request(  # noqa: S310 (the loopback URL kmskit serve printed)
+        url + "/",
+        data=urllib.parse.urlencode(params).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+        meta = json.load(reply)["KeyMetadata"]
+    click.echo(f"KeyMetadata.Arn = {meta['Arn']}\nKeyMetadata.KeySpec = {meta['KeySpec']}")
+    return str(meta["KeyId"])
+
+
+def _aliyun_file_step(root: click.Group, key_id: str) -> None:
+    _run(root, f"encrypt report.csv -o report.csv.aliyun --format aliyun --algorithm SM4_GCM"
+               f" --wrapping-key key={key_id} --encryption-context purpose=demo")
+    _run(root, "inspect report.csv.aliyun")
+    _run(root, f"decrypt report.csv.aliyun -o report.aliyun.csv --wrapping-key key={key_id}"
+               " --encryption-context purpose=demo")
+    _same(Path("report.csv"), Path("report.aliyun.csv"))
 
 
 def _b64decode(text: str) -> bytes:

@@ -54,12 +54,13 @@ from kmskit.envelope.suites import (
 
 if TYPE_CHECKING:
     from kmskit.envelope import MessageInfo
+    from kmskit.envelope.aliyun_message import AliyunMessageInfo
 
 __all__ = ["COMMANDS"]
 
 # op(source, destination, hold) -> what the library returned; ``hold``: the destination is
 # seen at once (stdout, a device), so nothing unverified may reach it
-Operation = Callable[[Any, Any, bool], "MessageInfo"]
+Operation = Callable[[Any, Any, bool], "MessageInfo | AliyunMessageInfo"]
 
 
 # -- option parsing -------------------------------------------------------------------------
@@ -313,6 +314,32 @@ def _run_jobs(
             _run_one(mode, job, op, log, decode=decode, encode=encode, overwrite=overwrite)
 
 
+_ALIYUN_DEFAULT = "AES_GCM_NOPADDING_256"
+
+
+def _resolve_algorithm(message_format: str, algorithm: str | None) -> str:
+    from kmskit.envelope.aliyun_message import ALIYUN_ALGORITHM_NAMES
+
+    if message_format == "aliyun":
+        if algorithm is None:
+            return _ALIYUN_DEFAULT
+        if algorithm not in ALIYUN_ALGORITHM_NAMES:
+            raise click.BadParameter(
+                f"{algorithm} is not an Alibaba Encryption SDK algorithm; one of"
+                f" {', '.join(ALIYUN_ALGORITHM_NAMES)}",
+                param_hint="--algorithm",
+            )
+        return algorithm
+    if algorithm is None:
+        return EnvelopeAlgorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY.value
+    if algorithm in ALIYUN_ALGORITHM_NAMES:
+        raise click.BadParameter(
+            f"{algorithm} is an Alibaba Encryption SDK algorithm: add --format aliyun",
+            param_hint="--algorithm",
+        )
+    return algorithm
+
+
 # -- the commands ---------------------------------------------------------------------------
 
 
@@ -341,11 +368,30 @@ def _run_jobs(
 )
 @_LEGACY_PADDING
 @click.option(
-    "--algorithm",
-    type=click.Choice([a.value for a in EnvelopeAlgorithm]),
-    default=EnvelopeAlgorithm.AES_256_GCM_HKDF_SHA512_COMMIT_KEY.value,
+    "--format",
+    "message_format",
+    type=click.Choice(["esdk", "aliyun"]),
+    default="esdk",
     show_default=True,
-    help="The algorithm suite.",
+    help="esdk: the AWS Encryption SDK message (v2). aliyun: the Alibaba Cloud Encryption"
+    " SDK message (DER, one AEAD pass, held in memory up to 64 MiB).",
+)
+@click.option(
+    "--algorithm",
+    type=click.Choice(
+        [a.value for a in EnvelopeAlgorithm]
+        + [
+            "AES_GCM_NOPADDING_128",
+            "AES_GCM_NOPADDING_256",
+            "SM4_GCM_NOPADDING_128",
+            "AES_GCM_128",
+            "AES_GCM_256",
+            "SM4_GCM",
+        ]
+    ),
+    default=None,
+    help="The algorithm suite [default: AES_256_GCM_HKDF_SHA512_COMMIT_KEY; with --format"
+    " aliyun AES_GCM_NOPADDING_256 (id 2); SM4_GCM is id 9, AES_GCM_128 id 1].",
 )
 @click.option(
     "--frame-length",
@@ -372,18 +418,23 @@ def encrypt_command(
     required_context_keys: tuple[str, ...],
     commitment_policy: str,
     allow_legacy_padding: bool,
-    algorithm: str,
+    message_format: str,
+    algorithm: str | None,
     frame_length: int,
     encode: bool,
     force: bool,
 ) -> None:
     """Encrypt IN into an envelope message (AWS Encryption SDK format v2) at OUT.
 
-    A fresh data key encrypts the data and every --wrapping-key wraps it; any one of them
-    decrypts. The output appears at OUT only once it is complete.
+    With --format aliyun, the Alibaba Cloud Encryption SDK format instead. A fresh data
+    key encrypts the data and every --wrapping-key wraps it; any one of them decrypts.
+    The output appears at OUT only once it is complete.
     """
     from kmskit.envelope import encrypt_stream
 
+    algorithm = _resolve_algorithm(message_format, algorithm)
+    if message_format == "aliyun" and required_context_keys:
+        raise click.UsageError("--required-context-key needs --format esdk")
     specs = _all_specs(wrapping_keys, wrapping_key_groups)
     jobs = plan(
         source,
@@ -399,7 +450,13 @@ def encrypt_command(
             specs, stack, home=home, force=force, allow_legacy_padding=allow_legacy_padding
         )
 
-        def op(src: Any, dst: Any, hold: bool) -> MessageInfo:
+        def op(src: Any, dst: Any, hold: bool) -> MessageInfo | AliyunMessageInfo:
+            if message_format == "aliyun":
+                from kmskit.envelope.aliyun_message import encrypt_aliyun_stream
+
+                return encrypt_aliyun_stream(
+                    src, dst, keyrings=keyrings, encryption_context=context, algorithm=algorithm
+                )
             return encrypt_stream(
                 src,
                 dst,
@@ -463,8 +520,9 @@ def decrypt_command(
 ) -> None:
     """Decrypt the envelope message IN into OUT.
 
-    The output appears only once the whole message has verified (every frame, the
-    signature, the end of input). With -o - nothing is written to stdout before that.
+    Either format (AWS or Alibaba Encryption SDK), told by its first byte. The output
+    appears only once the whole message has verified (every frame, the signature, the end
+    of input). With -o - nothing is written to stdout before that.
     """
     from kmskit.envelope import decrypt_stream
 
@@ -481,7 +539,18 @@ def decrypt_command(
     with contextlib.ExitStack() as stack:
         keyrings = build_keyrings(specs, stack, home=home, role="decrypt")
 
-        def op(src: Any, dst: Any, hold: bool) -> MessageInfo:
+        def op(src: Any, dst: Any, hold: bool) -> MessageInfo | AliyunMessageInfo:
+            from kmskit.envelope.aliyun_message import decrypt_aliyun_stream, sniff_aliyun
+
+            is_aliyun, src = sniff_aliyun(src)
+            if is_aliyun:  # a DER SEQUENCE (0x30), not an ESDK version byte
+                return decrypt_aliyun_stream(
+                    src,
+                    dst,
+                    keyrings=keyrings,
+                    required_context=context,
+                    max_encrypted_data_keys=max_encrypted_data_keys,
+                )
             return decrypt_stream(
                 src,
                 dst,
@@ -616,13 +685,18 @@ def inspect_command(source: str, max_encrypted_data_keys: int, decode: bool) -> 
     Nothing shown is authenticated until a decrypt succeeds.
     """
     from kmskit.envelope import inspect
+    from kmskit.envelope.aliyun_message import inspect_aliyun, sniff_aliyun
     from kmskit.envelope.armor import ArmorReader
 
     fin = open_input(source, "IN")
     with contextlib.ExitStack() as stack:
         if source != STDIO:
             stack.enter_context(fin)
-        src: Any = ArmorReader(fin) if decode else fin
+        is_aliyun, src = sniff_aliyun(ArmorReader(fin) if decode else fin)
+        if is_aliyun:
+            shown = inspect_aliyun(src, max_encrypted_data_keys=max_encrypted_data_keys)
+            print_json(shown.as_dict())
+            return
         info = inspect(src, max_encrypted_data_keys=max_encrypted_data_keys)
     print_json(info.as_dict())
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from kmskit.envelope._io import ByteSource, Reader
 from kmskit.envelope.header import ContentType, ParsedHeader, read_header
+from kmskit.envelope.keyrings.aliyun_kms import ALIYUN_KMS_PROVIDER_ID
 from kmskit.envelope.keyrings.aws_kms import AWS_KMS_PROVIDER_ID
 from kmskit.envelope.keyrings.aws_kms_rsa import AWS_KMS_RSA_PROVIDER_ID
 from kmskit.envelope.keyrings.base import EncryptedDataKey
@@ -29,15 +30,20 @@ from kmskit.envelope.suites import (
 __all__ = ["EdkInfo", "HeaderInfo", "MessageInfo", "edk_key_name", "header_info", "inspect"]
 
 # Providers whose provider info is the key ARN itself, never the raw AES layout.
-_ARN_PROVIDERS = (AWS_KMS_PROVIDER_ID, AWS_KMS_RSA_PROVIDER_ID, KEYSTORE_PROVIDER_ID)
+_ARN_PROVIDERS = (
+    AWS_KMS_PROVIDER_ID,
+    AWS_KMS_RSA_PROVIDER_ID,
+    KEYSTORE_PROVIDER_ID,
+    ALIYUN_KMS_PROVIDER_ID,
+)
 
 
 def edk_key_name(edk: EncryptedDataKey) -> str:
     """Best-effort key name of an EDK without knowing its keyring.
 
-    The key ARN for ``aws-kms`` and ``kmskit-keystore``; the key name for the raw AES
-    layout (name ‖ 128 ‖ 12 ‖ IV); otherwise the provider info as UTF-8, or ``hex:…`` when
-    it is not text.
+    The key ARN for ``aws-kms``, ``aliyun-kms`` and ``kmskit-keystore``; the key name for
+    the raw AES layout (name ‖ 128 ‖ 12 ‖ IV); otherwise the provider info as UTF-8, or
+    ``hex:…`` when it is not text.
     """
     info = edk.provider_info
     if edk.provider_id not in _ARN_PROVIDERS:

@@ -2,6 +2,8 @@
 keystore's thread, HTTP out. uvicorn parses HTTP; nothing here does.
 
 - ``POST /`` with ``X-Amz-Target: TrentService.<Operation>`` is a KMS request;
+- any other request naming an ``Action`` (query or form) or ``x-acs-action`` is an Alibaba
+  KMS OpenAPI request (:mod:`server.aliyun_dispatch`), GET or POST;
 - ``GET /health`` answers ``{"Status": "OK"}`` once the keystore is open (for probes);
 - the keystore is opened at start-up (lifespan) and closed at shutdown, after uvicorn has
   finished the requests in flight (its SIGTERM handling).
@@ -37,6 +39,7 @@ Send = Callable[[Message], Awaitable[None]]
 # is far above any valid body and bounds what one request can make us hold.
 MAX_BODY = 1 << 20
 _CONTENT_TYPE = b"application/x-amz-json-1.1"
+_ALIYUN_CONTENT_TYPE = b"application/json;charset=utf-8"
 
 
 class RequestTooLarge(Exception):
@@ -94,7 +97,8 @@ class KmsApp:
             body = json.dumps({"Status": "OK" if ok else "Starting"}).encode()
             await _reply(send, 200 if ok else 503, body, b"application/json")
             return
-        if method != "POST":
+        rpc_get = method == "GET" and b"Action=" in scope.get("query_string", b"")
+        if method != "POST" and not rpc_get:
             status, body = error_response(
                 UnknownOperationException(f"{method} {path} is not a KMS request (POST /)")
             )
@@ -118,7 +122,8 @@ class KmsApp:
             status, reply = error_response(RuntimeError("not started"))
         else:
             status, reply = await worker.answer(request)
-        await _reply(send, status, reply, _CONTENT_TYPE)
+        aliyun = "x-amz-target" not in request.headers  # Alibaba's RPC API answers JSON
+        await _reply(send, status, reply, _ALIYUN_CONTENT_TYPE if aliyun else _CONTENT_TYPE)
 
 
 def _too_large() -> bytes:

@@ -40,7 +40,12 @@ def _system_now() -> datetime:
 def handle(
     ks: Keystore, request: SignedRequest, clock: Clock = _system_now
 ) -> tuple[int, bytes]:
-    """The HTTP status and JSON body answering ``request``."""
+    """The HTTP status and JSON body answering ``request`` (an AWS request, or an Alibaba
+    one: :mod:`server.aliyun_dispatch`)."""
+    from kmskit.server.aliyun_dispatch import handle_aliyun, is_aliyun_request
+
+    if is_aliyun_request(request):
+        return handle_aliyun(ks, request, clock())
     try:
         return 200, _answer(ks, request, clock())
     except KmskitError as exc:  # a KMS error, or the keystore failing: the client is told

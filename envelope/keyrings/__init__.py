@@ -4,11 +4,13 @@ The protocol is :class:`~envelope.keyrings.base.Keyring` (``wrap``/``unwrap``, w
 ``KeyringMismatch`` meaning "not mine"). Implementations, one module each: raw AES, RSA
 recipient, SM2 recipient, a key of the local keystore, an AWS KMS key, a KMS RSA key's
 public key (aws-kms-rsa) (through ``boto3``,
-imported only when used); :class:`MultiKeyring` combines them.
+imported only when used), an Alibaba KMS key (through alibabacloud-kms20160120);
+:class:`MultiKeyring` combines them.
 """
 
 from __future__ import annotations
 
+from kmskit.envelope.keyrings.aliyun_kms import AliyunKmsKeyring
 from kmskit.envelope.keyrings.aws_kms import AwsKmsKeyring
 from kmskit.envelope.keyrings.aws_kms_rsa import AwsKmsRsaKeyring
 from kmskit.envelope.keyrings.base import EncryptedDataKey, Keyring
@@ -19,6 +21,7 @@ from kmskit.envelope.keyrings.raw_rsa import RsaKeyring
 from kmskit.envelope.keyrings.raw_sm2 import Sm2Keyring
 
 __all__ = [
+    "AliyunKmsKeyring",
     "AwsKmsKeyring",
     "AwsKmsRsaKeyring",
     "EncryptedDataKey",
