@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kmskit.keystore._grant_operations import GRANT_OPERATIONS
 from kmskit.keystore.api import (
     DRY_RUN,
     GRANT_TOKENS,
@@ -31,27 +32,6 @@ _KEY = "The key: key ID or key ARN."
 _POLICY_NAME = AwsParam("PolicyName", "string", "The policy's name: default (the only one).")
 _GRANT_ID = AwsParam("GrantId", "string", "The grant's id (64 hex digits).")
 _SERVICE = "AWS service principal (no AWS service calls a local keystore)."
-# keystore.grants.GRANT_OPERATIONS (a test holds them equal): importing the grant code here
-# would load it for every `kmskit kms --help` (tests/cli/test_startup.py).
-GRANT_OPERATION_NAMES = (
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "Sign",
-    "Verify",
-    "GetPublicKey",
-    "CreateGrant",
-    "RetireGrant",
-    "DescribeKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-    "GenerateMac",
-    "VerifyMac",
-    "DeriveSharedSecret",
-)
 
 
 def _service(member: str) -> AwsParam:
@@ -157,7 +137,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 "list",
                 "The operations allowed: Decrypt Encrypt GenerateDataKey ...",
                 required=True,
-                choices=GRANT_OPERATION_NAMES,
+                choices=GRANT_OPERATIONS,
             ),
             AwsParam(
                 "Constraints",

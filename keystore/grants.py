@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kmskit.keystore._grant_operations import GRANT_OPERATIONS
 from kmskit.keystore.policy_context import GrantRequest, KeyFacts, RequestContext
 from kmskit.keystore.policy_principals import IamMapping, Principal, principal_entry_matches
 from kmskit.keystore.results import iso_time
@@ -44,26 +45,6 @@ __all__ = [
     "validate_grant_tokens",
 ]
 
-# The GrantOperation values of the KMS API.
-GRANT_OPERATIONS: tuple[str, ...] = (
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "Sign",
-    "Verify",
-    "GetPublicKey",
-    "CreateGrant",
-    "RetireGrant",
-    "DescribeKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-    "GenerateMac",
-    "VerifyMac",
-    "DeriveSharedSecret",
-)
 _ANY_KEY = ("CreateGrant", "RetireGrant", "DescribeKey")
 _BY_USAGE: dict[str, tuple[str, ...]] = {
     "ENCRYPT_DECRYPT": ("Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GetPublicKey"),

@@ -113,10 +113,12 @@ def test_keystore_help_imports_neither_the_keystore_nor_jmespath(
     assert code == 0
     assert stdout.startswith("Usage: kmskit")
     assert COMMANDS[argv[0]].module in modules
-    # The operation table (kmskit.keystore.api*) describes the flags; the rest of the
-    # keystore (SQLite, sealing, the crypto) is not needed for help.
+    # The operation table (kmskit.keystore.api*, and the GrantOperation names it offers)
+    # describes the flags; the rest of the keystore (SQLite, sealing, the crypto) is not
+    # needed for help.
     table = (
         "kmskit.keystore",
+        "kmskit.keystore._grant_operations",
         "kmskit.keystore.api",
         *(
             f"kmskit.keystore.api_{n}"
