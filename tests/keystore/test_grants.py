@@ -411,7 +411,6 @@ def test_grant_operations_are_the_kms_apis() -> None:
     import botocore.session
 
     from kmskit.keystore._grant_operations import GRANT_OPERATIONS
-
     from kmskit.keystore.api_table import operation_named
     from kmskit.offline.errors import UnsupportedOperationException
 
