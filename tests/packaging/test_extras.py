@@ -24,7 +24,7 @@ def test_the_extras_the_readme_names_exist() -> None:
         "optional-dependencies"
     ]
     readme = (ROOT / "README.md").read_text()
-    for extra in ("aws", "fast"):
+    for extra in ("aws", "fast", "server", "aliyun"):
         assert extra in extras
         assert f"'.[{extra}]'" in readme
 
