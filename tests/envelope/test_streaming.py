@@ -111,9 +111,17 @@ def _signed_parts(message: bytes) -> tuple[bytes, bytes]:
 
 
 def _footer_len(message: bytes) -> int:
-    # The footer is the last thing: find the length field that spans exactly to the end.
-    for n in range(8, 200):
-        if struct.unpack(">H", message[-2 - n : -n])[0] == n:
+    # The footer is the last thing: the uint16 length field that spans exactly to the end and
+    # is followed by a DER SEQUENCE of that length (ECDSA and SM2 signatures are short-form
+    # DER). Requiring both keeps random ciphertext bytes from posing as the field (a chance
+    # of about 2^-32 per length tried, instead of 2^-16).
+    for n in range(8, 130):
+        signature = message[-n:]
+        if (
+            struct.unpack(">H", message[-2 - n : -n])[0] == n
+            and signature[0] == 0x30
+            and signature[1] == n - 2
+        ):
             return n
     raise AssertionError("no footer")
 
