@@ -1,6 +1,6 @@
 """Tests of offline.sm2 and offline._sm2_curve: GB/T 32918 known answers, properties, strictness.
 
-Oracles: the GB/T 32918 annex vectors in ``../shared/vectors/sm2/`` (signature with fixed k,
+Oracles: the GB/T 32918 annex vectors in ``tests/known_answers/sm2/`` (signature with fixed k,
 encryption with fixed k in all three encodings, SM3), and a slow double-and-add reference
 multiplication for the fast curve code. The annex has no "acceptable" results: every case is
 a valid known answer. OpenSSL and gmssl cross-checks live in tests/interop/.
