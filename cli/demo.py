@@ -235,7 +235,7 @@ def _aliyun_create_key(url: str, access_key_id: str, secret: str) -> str:
     import uuid
     from datetime import UTC, datetime
 
-    from kmskit.server.aliyun_sig import rpc_signature
+    from kmskit.keystore.aliyun_rpc_signature import rpc_signature
 
     params = {
         "Action": "CreateKey",

@@ -21,14 +21,14 @@ Signatures are compared with ``hmac.compare_digest``; the secret (a bytearray) i
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
+from kmskit.keystore.aliyun_rpc_signature import percent_encode, rpc_signature
 from kmskit.server.sigv4 import SecretLookup, SignedRequest
 
 __all__ = [
@@ -60,9 +60,7 @@ class AliyunCaller:
     principal: str
 
 
-def _encode(text: str) -> str:
-    # RFC 3986 unreserved characters stay; everything else is %XX of its UTF-8 bytes.
-    return quote(text, safe="-_.~")
+
 
 
 def request_parameters(request: SignedRequest) -> dict[str, str]:
@@ -97,23 +95,6 @@ def _secret(lookup: SecretLookup, access_key_id: str) -> tuple[str, bytearray]:
             "InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404
         )
     return found
-
-
-def rpc_signature(
-    method: str, params: Mapping[str, str], secret: bytes | bytearray
-) -> tuple[str, str]:
-    """(Signature, StringToSign) of an RPC request: HMAC-SHA1 keyed with secret ‖ ``&`` over
-    METHOD ``&%2F&`` percent-encode(the sorted, percent-encoded ``k=v&…`` of every
-    parameter but ``Signature``)."""
-    canonical = "&".join(
-        f"{_encode(k)}={_encode(v)}" for k, v in sorted(params.items()) if k != "Signature"
-    )
-    string_to_sign = f"{method}&{_encode('/')}&{_encode(canonical)}"
-    key = bytes(secret) + b"&"
-    signature = base64.b64encode(
-        hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha1).digest()
-    ).decode("ascii")
-    return signature, string_to_sign
 
 
 def _verify_rpc(
@@ -176,7 +157,7 @@ def _verify_acs3(request: SignedRequest, lookup: SecretLookup, now: datetime) ->
             "IncompleteSignature", "the signature must cover host and x-acs-date"
         )
     query = sorted(parse_qsl(request.query, keep_blank_values=True))
-    canonical_query = "&".join(f"{_encode(k)}={_encode(v)}" for k, v in query)
+    canonical_query = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in query)
     canonical_headers = "".join(
         f"{name}:{request.headers.get(name, '').strip()}\n" for name in signed
     )
