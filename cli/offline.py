@@ -366,7 +366,8 @@ def derive_shared_secret(
 _ASYMMETRIC_SPECS = [
     s.value
     for s in KeySpec
-    if not s.value.startswith("HMAC") and s not in (KeySpec.SYMMETRIC_DEFAULT, KeySpec.SM4)
+    if not s.value.startswith("HMAC")
+    and s not in (KeySpec.SYMMETRIC_DEFAULT, KeySpec.SM4, KeySpec.AES_128)
 ]
 
 

@@ -1,4 +1,5 @@
-"""GCM with the cipher of a symmetric key spec: AES-256 for SYMMETRIC_DEFAULT, SM4 for SM4.
+"""GCM with the cipher of a symmetric key spec: AES-256 for SYMMETRIC_DEFAULT, AES-128 for
+AES_128 (the key is 16 bytes), SM4 for SM4.
 
 Decryption writes into a bytearray (``update_into``), so the plaintext exists only in memory
 the caller can wipe, and is released only after the tag has verified.
@@ -23,8 +24,8 @@ _SLACK = 15
 
 
 def _algorithm(spec: KeySpec, key: bytes | bytearray) -> algorithms.AES | algorithms.SM4:
-    if spec is KeySpec.SYMMETRIC_DEFAULT:
-        return algorithms.AES(key)
+    if spec is KeySpec.SYMMETRIC_DEFAULT or spec is KeySpec.AES_128:
+        return algorithms.AES(key)  # the material's length (32 or 16 bytes) picks AES-256/128
     if spec is KeySpec.SM4:
         return algorithms.SM4(cast(bytes, key))  # accepts any bytes-like, as AES does
     raise ValueError(f"{spec} is not a symmetric encryption key spec")

@@ -77,7 +77,7 @@ _MARKER_KIND = "keys"
 
 
 def is_symmetric_encryption(spec: KeySpec) -> bool:
-    """SYMMETRIC_DEFAULT and SM4: the specs whose algorithm is SYMMETRIC_DEFAULT."""
+    """SYMMETRIC_DEFAULT, SM4 and AES_128: the specs whose algorithm is SYMMETRIC_DEFAULT."""
     return EncryptionAlgorithm.SYMMETRIC_DEFAULT in profile(spec).encryption
 
 

@@ -128,21 +128,23 @@ def encryption_context(context: Mapping[str, str] | None) -> dict[str, str]:
     return dict(context)
 
 
-def plaintext(value: object) -> bytes | bytearray | memoryview:
-    """1 to 4096 bytes (KMS ``PlaintextType``); a key spec may allow fewer."""
-    if not isinstance(value, bytes | bytearray | memoryview) or not (
-        1 <= len(value) <= MAX_RAW_MESSAGE
-    ):
-        raise ValidationException(f"Plaintext must be 1 to {MAX_RAW_MESSAGE} bytes")
+def plaintext(
+    value: object, maximum: int = MAX_RAW_MESSAGE
+) -> bytes | bytearray | memoryview:
+    """1 to 4096 bytes (KMS ``PlaintextType``), or to ``maximum`` (Alibaba's SM2PKE); a key
+    spec may allow fewer."""
+    if not isinstance(value, bytes | bytearray | memoryview) or not (1 <= len(value) <= maximum):
+        raise ValidationException(f"Plaintext must be 1 to {maximum} bytes")
     return value
 
 
-def ciphertext_blob(value: object) -> bytes | bytearray | memoryview:
-    """1 to 6144 bytes (KMS ``CiphertextType``); the blob format is checked later."""
-    if not isinstance(value, bytes | bytearray | memoryview) or not (
-        1 <= len(value) <= MAX_CIPHERTEXT_BLOB
-    ):
-        raise ValidationException(f"CiphertextBlob must be 1 to {MAX_CIPHERTEXT_BLOB} bytes")
+def ciphertext_blob(
+    value: object, maximum: int = MAX_CIPHERTEXT_BLOB
+) -> bytes | bytearray | memoryview:
+    """1 to 6144 bytes (KMS ``CiphertextType``), or to ``maximum`` (Alibaba's SM2PKE); the
+    blob format is checked later."""
+    if not isinstance(value, bytes | bytearray | memoryview) or not (1 <= len(value) <= maximum):
+        raise ValidationException(f"CiphertextBlob must be 1 to {maximum} bytes")
     return value
 
 

@@ -208,9 +208,10 @@ OPERATIONS: tuple[Operation, ...] = (
             AwsParam(
                 "KeySpec",
                 "string",
-                "SYMMETRIC_DEFAULT (default; AES-256-GCM), SM4 (SM4-GCM), or an asymmetric or"
-                " HMAC spec (RSA_2048, ECC_NIST_P256, SM2, HMAC_256, ...). Alibaba names"
-                " (Aliyun_AES_256, Aliyun_SM4, EC_SM2, ...) are accepted.",
+                "SYMMETRIC_DEFAULT (default; AES-256-GCM), SM4 (SM4-GCM), AES_128"
+                " (AES-128-GCM), or an asymmetric or HMAC spec (RSA_2048, ECC_NIST_P256, SM2,"
+                " HMAC_256, ...). Alibaba names (Aliyun_AES_256, Aliyun_AES_128, Aliyun_SM4,"
+                " EC_SM2, ...) are accepted.",
             ),
             AwsParam(
                 "Origin",
@@ -443,6 +444,47 @@ OPERATIONS: tuple[Operation, ...] = (
         "Make a data key and print only its CiphertextBlob (decrypt it when needed).",
         (key_id(), CONTEXT, _DATA_KEY_SPEC, _DATA_KEY_BYTES, GRANT_TOKENS, DRY_RUN),
         lambda ks, r: ks.generate_data_key_without_plaintext(r["KeyId"], **_data_key_kwargs(r)),
+    ),
+    Operation(
+        "generate-and-export-data-key",
+        "GenerateAndExportDataKey",
+        "Make a data key and print it encrypted twice, never in plaintext: CiphertextBlob"
+        " under the KMS key and ExportedDataKey under --public-key-blob, both holding the data"
+        " key's base64 text, as Alibaba Cloud KMS makes them (default 32 bytes). (Not an aws"
+        " kms operation.)",
+        (
+            key_id(),
+            AwsParam(
+                "PublicKeyBlob",
+                "blob",
+                "The public key to export to: DER SubjectPublicKeyInfo (base64).",
+                required=True,
+            ),
+            AwsParam(
+                "WrappingKeySpec",
+                "string",
+                "The public key's spec: RSA_2048 or EC_SM2.",
+                required=True,
+                choices=("RSA_2048", "EC_SM2"),
+            ),
+            AwsParam(
+                "WrappingAlgorithm",
+                "string",
+                "RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1 for RSA_2048, SM2PKE for EC_SM2.",
+                required=True,
+                choices=("RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1", "SM2PKE"),
+            ),
+            CONTEXT,
+            _DATA_KEY_SPEC,
+            _DATA_KEY_BYTES,
+        ),
+        lambda ks, r: ks.generate_and_export_data_key(
+            r["KeyId"],
+            public_key_blob=r["PublicKeyBlob"],
+            wrapping_key_spec=r["WrappingKeySpec"],
+            wrapping_algorithm=r["WrappingAlgorithm"],
+            **_data_key_kwargs(r),
+        ),
     ),
     Operation(
         "generate-random",

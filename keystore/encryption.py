@@ -6,6 +6,7 @@ spec: docs/keystore.md#symmetric-operations, docs/keystore.md#asymmetric-operati
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 
 from kmskit.keystore import _params
@@ -22,13 +23,29 @@ from kmskit.keystore.results import (
 )
 from kmskit.offline.encryption import decrypt as offline_decrypt
 from kmskit.offline.encryption import encrypt as offline_encrypt
-from kmskit.offline.errors import ValidationException
+from kmskit.offline.errors import PlaintextNotTextException, ValidationException
 from kmskit.offline.keys import PublicKey
-from kmskit.offline.specs import EncryptionAlgorithm, KeySpec, KeyUsage, max_plaintext, profile
+from kmskit.offline.specs import (
+    ALIBABA_SM2PKE_MAX_CIPHERTEXT,
+    ALIBABA_SM2PKE_MAX_PLAINTEXT,
+    MAX_CIPHERTEXT_BLOB,
+    MAX_RAW_MESSAGE,
+    EncryptionAlgorithm,
+    KeySpec,
+    KeyUsage,
+    KmsApi,
+    max_plaintext,
+    profile,
+)
 
 __all__ = ["EncryptionOperations"]
 
 _NO_CONTEXT = "an encryption context is supported only with symmetric encryption keys"
+
+
+def _api_param(api: KmsApi) -> dict[str, str]:
+    """The audit record's ``Api`` parameter: present for calls under Alibaba's rules only."""
+    return {} if api == "aws" else {"Api": api}
 
 
 class EncryptionOperations(KeystoreBase):
@@ -41,10 +58,13 @@ class EncryptionOperations(KeystoreBase):
         *,
         encryption_context: Mapping[str, str] | None = None,
         encryption_algorithm: str = "SYMMETRIC_DEFAULT",
+        api: KmsApi = "aws",
     ) -> EncryptResult:
         """Encrypt up to 4096 bytes: a local ciphertext blob under a symmetric key, or
         RSAES_OAEP_* / SM2PKE ciphertext (what KMS returns) under an asymmetric
         ENCRYPT_DECRYPT key, whose limits are smaller (``offline.specs.max_plaintext``).
+        ``api="alibaba"`` applies Alibaba KMS's limits (AsymmetricEncrypt: SM2PKE up to 6047
+        bytes).
 
         Raises :class:`ValidationException` (empty or too long plaintext, bad context or
         algorithm name, a context with an asymmetric key), :class:`NotFoundException`,
@@ -52,16 +72,18 @@ class EncryptionOperations(KeystoreBase):
         :class:`InvalidKeyUsageException` (usage or algorithm does not fit the key).
         """
         with self._operation(
-            "Encrypt", KeyId=key_id, EncryptionAlgorithm=encryption_algorithm
+            "Encrypt", KeyId=key_id, EncryptionAlgorithm=encryption_algorithm, **_api_param(api)
         ) as op:
             op.context = _params.encryption_context(encryption_context)
             algorithm = _params.encryption_algorithm(encryption_algorithm)
-            _params.plaintext(plaintext)
+            _params.plaintext(
+                plaintext, ALIBABA_SM2PKE_MAX_PLAINTEXT if api == "alibaba" else MAX_RAW_MESSAGE
+            )
             row = self._resolve(op, key_id)
             self._require_encryption_key(row, algorithm)
-            if len(plaintext) > max_plaintext(row.key_spec, algorithm):
+            if len(plaintext) > max_plaintext(row.key_spec, algorithm, api=api):
                 raise ValidationException("the plaintext is too long for this key")
-            ciphertext, _ = self._encrypt_with(row, plaintext, op.context, algorithm)
+            ciphertext, _ = self._encrypt_with(row, plaintext, op.context, algorithm, api)
             return EncryptResult(ciphertext, self.config.key_arn(row.key_id), algorithm.value)
 
     def decrypt(
@@ -71,10 +93,16 @@ class EncryptionOperations(KeystoreBase):
         encryption_context: Mapping[str, str] | None = None,
         key_id: str | None = None,
         encryption_algorithm: str = "SYMMETRIC_DEFAULT",
+        api: KmsApi = "aws",
     ) -> DecryptResult:
         """Decrypt a local ciphertext blob (which names its key), or, with ``key_id`` and an
         RSAES_OAEP_* / SM2PKE ``encryption_algorithm``, ciphertext made with the public key
         of an asymmetric key (``offline.encrypt``, or KMS's own Encrypt).
+
+        ``api="alibaba"`` is Alibaba KMS's Decrypt and AsymmetricDecrypt: an SM2PKE
+        ciphertext may be as long as 6047 bytes of plaintext make it, and a blob's plaintext
+        must be UTF-8 text, which Alibaba's Decrypt returns as a JSON string
+        (:class:`PlaintextNotTextException` otherwise, audited as the failure it is).
 
         Raises :class:`InvalidCiphertextException` (malformed, altered or foreign
         ciphertext, wrong or missing context), :class:`IncorrectKeyException` (``key_id``
@@ -84,14 +112,16 @@ class EncryptionOperations(KeystoreBase):
         algorithm without ``key_id``).
         """
         with self._operation(
-            "Decrypt", KeyId=key_id, EncryptionAlgorithm=encryption_algorithm
+            "Decrypt", KeyId=key_id, EncryptionAlgorithm=encryption_algorithm, **_api_param(api)
         ) as op:
             op.context = _params.encryption_context(encryption_context)
             algorithm = _params.encryption_algorithm(encryption_algorithm)
             row, plaintext, material_id = self._decrypt_any(
-                op, ciphertext_blob, op.context, key_id, algorithm
+                op, ciphertext_blob, op.context, key_id, algorithm, api
             )
             op.secrets.append(plaintext)
+            if api == "alibaba" and algorithm is EncryptionAlgorithm.SYMMETRIC_DEFAULT:
+                _require_text(plaintext)
             return DecryptResult(
                 key_id=self.config.key_arn(row.key_id),
                 plaintext=plaintext,
@@ -159,6 +189,7 @@ class EncryptionOperations(KeystoreBase):
         key_spec: str | None = None,
         number_of_bytes: int | None = None,
         encryption_context: Mapping[str, str] | None = None,
+        api: KmsApi = "aws",
     ) -> DataKeyResult:
         """A fresh data key, in plaintext and encrypted under the KMS key.
 
@@ -167,9 +198,13 @@ class EncryptionOperations(KeystoreBase):
         :class:`ValidationException`, :class:`NotFoundException`,
         :class:`DisabledException`, :class:`KMSInvalidStateException`,
         :class:`InvalidKeyUsageException` (not a symmetric encryption key).
+
+        ``api="alibaba"`` is Alibaba KMS's GenerateDataKey: the blob encrypts the **base64
+        text** of the data key, and ``plaintext`` is that text (ASCII bytes), which is what
+        Alibaba returns as ``Plaintext`` and what its Decrypt gives back.
         """
         return self._data_key(
-            "GenerateDataKey", key_id, key_spec, number_of_bytes, encryption_context, True
+            "GenerateDataKey", key_id, key_spec, number_of_bytes, encryption_context, True, api
         )
 
     def generate_data_key_without_plaintext(
@@ -179,6 +214,7 @@ class EncryptionOperations(KeystoreBase):
         key_spec: str | None = None,
         number_of_bytes: int | None = None,
         encryption_context: Mapping[str, str] | None = None,
+        api: KmsApi = "aws",
     ) -> DataKeyResult:
         """As :meth:`generate_data_key`, but ``plaintext`` is None."""
         return self._data_key(
@@ -188,6 +224,7 @@ class EncryptionOperations(KeystoreBase):
             number_of_bytes,
             encryption_context,
             False,
+            api,
         )
 
     def _data_key(
@@ -198,9 +235,14 @@ class EncryptionOperations(KeystoreBase):
         number_of_bytes: int | None,
         encryption_context: Mapping[str, str] | None,
         with_plaintext: bool,
+        api: KmsApi,
     ) -> DataKeyResult:
         with self._operation(
-            name, KeyId=key_id, KeySpec=key_spec, NumberOfBytes=number_of_bytes
+            name,
+            KeyId=key_id,
+            KeySpec=key_spec,
+            NumberOfBytes=number_of_bytes,
+            **_api_param(api),
         ) as op:
             op.context = _params.encryption_context(encryption_context)
             length = _params.data_key_length(key_spec, number_of_bytes)
@@ -212,6 +254,11 @@ class EncryptionOperations(KeystoreBase):
                 length = profile(KeySpec.SM4).key_bits // 8
             data_key = bytearray(self._rng(length))
             op.secrets.append(data_key)
+            if api == "alibaba":
+                raw = data_key
+                data_key = base64_text(raw)
+                wipe(raw)
+                op.secrets.append(data_key)
             blob, material_id = self._seal_blob(row, data_key, op.context)
             if not with_plaintext:
                 wipe(data_key)
@@ -242,6 +289,7 @@ class EncryptionOperations(KeystoreBase):
         plaintext: bytes | bytearray,
         context: Mapping[str, str],
         algorithm: EncryptionAlgorithm,
+        api: KmsApi = "aws",
     ) -> tuple[bytes, int | None]:
         """Ciphertext under an encryption key already checked for state, usage and
         algorithm: a blob (with its material id) or asymmetric ciphertext (None)."""
@@ -252,7 +300,7 @@ class EncryptionOperations(KeystoreBase):
         public = PublicKey.from_key(
             self._private_key(row).key.public_key(), usage=KeyUsage.ENCRYPT_DECRYPT
         )
-        return offline_encrypt(public, bytes(plaintext), algorithm), None
+        return offline_encrypt(public, bytes(plaintext), algorithm, api=api), None
 
     def _decrypt_any(
         self,
@@ -261,13 +309,17 @@ class EncryptionOperations(KeystoreBase):
         context: Mapping[str, str],
         key_id: str | None,
         algorithm: EncryptionAlgorithm,
+        api: KmsApi = "aws",
     ) -> tuple[KeyRow, bytearray, int | None]:
         """The plaintext (a bytearray to wipe), its key and, for a blob, the material id.
 
         SYMMETRIC_DEFAULT reads the key from the blob (``key_id`` must match it); the
         asymmetric algorithms need ``key_id``, as KMS Decrypt does.
         """
-        _params.ciphertext_blob(ciphertext)
+        longest = MAX_CIPHERTEXT_BLOB
+        if api == "alibaba" and algorithm is EncryptionAlgorithm.SM2PKE:
+            longest = ALIBABA_SM2PKE_MAX_CIPHERTEXT
+        _params.ciphertext_blob(ciphertext, longest)
         given = None if key_id is None else self._resolve(op, key_id)
         if algorithm is EncryptionAlgorithm.SYMMETRIC_DEFAULT:
             if given is not None and not is_symmetric_encryption(given.key_spec):
@@ -280,3 +332,22 @@ class EncryptionOperations(KeystoreBase):
             raise ValidationException(_NO_CONTEXT)
         private = self._private_key(given)
         return given, bytearray(offline_decrypt(private, bytes(ciphertext), algorithm)), None
+
+
+def base64_text(data_key: bytearray) -> bytearray:
+    """The base64 text of ``data_key`` as ASCII bytes (a bytearray to wipe): what Alibaba
+    KMS encrypts for a data key (GenerateDataKey reference: ``Plaintext`` is "the
+    Base64-encoded plaintext of the data key", and Decrypt of the blob gives that text)."""
+    return bytearray(base64.b64encode(data_key))
+
+
+def _require_text(plaintext: bytearray) -> None:
+    """Raise PlaintextNotTextException unless ``plaintext`` is UTF-8 text (Alibaba Decrypt)."""
+    try:
+        plaintext.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PlaintextNotTextException(
+            "the plaintext is not UTF-8 text, and Alibaba's Decrypt returns Plaintext as a"
+            " string: decrypt it through the AWS API (binary Plaintext), or encrypt text (for"
+            " binary data, its base64) through the Alibaba API"
+        ) from None

@@ -57,7 +57,8 @@ _SYMMETRIC_ENCRYPTION = (
     "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
     "GenerateDataKeyPairWithoutPlaintext",
 )
-_SYMMETRIC_SPECS = ("SYMMETRIC_DEFAULT", "SM4")  # kmskit.offline.specs names (Alibaba's mapped)
+# kmskit.offline.specs names (Alibaba's mapped)
+_SYMMETRIC_SPECS = ("SYMMETRIC_DEFAULT", "SM4", "AES_128")
 _NAME = re.compile(r"[a-zA-Z0-9:/_-]{1,256}")
 _MAX_CONSTRAINT_PAIRS = 8
 _MAX_CONSTRAINT_VALUE = 384

@@ -7,8 +7,8 @@ Key state is checked before usage, with the KMS error names (docs/keystore.md#ke
 This module holds the key model (keys, aliases, tags); each family of cryptographic
 operations lives in its own module and is mixed in: :mod:`keystore.encryption`,
 :mod:`keystore.asymmetric`, :mod:`keystore.mac`, :mod:`keystore.data_key_pairs`,
-:mod:`keystore.key_import`, :mod:`keystore.rotation`, :mod:`keystore.csr`,
-:mod:`keystore.access_keys`.
+:mod:`keystore.data_key_export`, :mod:`keystore.key_import`, :mod:`keystore.rotation`,
+:mod:`keystore.csr`, :mod:`keystore.access_keys`.
 
 spec: docs/keystore.md
 """
@@ -36,6 +36,7 @@ from kmskit.keystore._wipe import wipe
 from kmskit.keystore.access_keys import AccessKeyOperations
 from kmskit.keystore.asymmetric import AsymmetricOperations
 from kmskit.keystore.csr import CsrOperations
+from kmskit.keystore.data_key_export import DataKeyExportOperations
 from kmskit.keystore.data_key_pairs import DataKeyPairOperations
 from kmskit.keystore.encryption import EncryptionOperations
 from kmskit.keystore.grants_operations import GrantOperations
@@ -61,6 +62,7 @@ class Keystore(
     AsymmetricOperations,
     MacOperations,
     DataKeyPairOperations,
+    DataKeyExportOperations,
     KeyImportOperations,
     RotationOperations,
     CsrOperations,

@@ -20,7 +20,8 @@ __all__ = [
     "pattern_matches_some_action",
 ]
 
-# Every action of the KMS permissions table.
+# Every action of the KMS permissions table, and Alibaba Cloud KMS's kms:GenerateAndExportDataKey
+# (its RAM action for the operation of that name, which AWS KMS does not have).
 KMS_ACTIONS: tuple[str, ...] = (
     "kms:CancelKeyDeletion",
     "kms:ConnectCustomKeyStore",
@@ -41,6 +42,7 @@ KMS_ACTIONS: tuple[str, ...] = (
     "kms:EnableKey",
     "kms:EnableKeyRotation",
     "kms:Encrypt",
+    "kms:GenerateAndExportDataKey",
     "kms:GenerateDataKey",
     "kms:GenerateDataKeyPair",
     "kms:GenerateDataKeyPairWithoutPlaintext",

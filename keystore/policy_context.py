@@ -105,6 +105,9 @@ _CHECKS: dict[str, tuple[AuthorizationCheck, ...]] = {
     ),
     "GenerateDataKey": (_c("kms:GenerateDataKey", ec=_EC),),
     "GenerateDataKeyWithoutPlaintext": (_c("kms:GenerateDataKeyWithoutPlaintext", ec=_EC),),
+    # GenerateAndExportDataKey (Alibaba) needs Alibaba's own action for it: it hands the
+    # data key to whoever holds the private key, which kms:GenerateDataKey does not say.
+    "GenerateAndExportDataKey": (_c("kms:GenerateAndExportDataKey", ec=_EC),),
     "GenerateDataKeyPair": (_c("kms:GenerateDataKeyPair", ec=_EC),),
     "GenerateDataKeyPairWithoutPlaintext": (
         _c("kms:GenerateDataKeyPairWithoutPlaintext", ec=_EC),
@@ -142,14 +145,16 @@ _CHECKS: dict[str, tuple[AuthorizationCheck, ...]] = {
 _DATA_KEY_OPERATIONS = {
     "GenerateDataKey",
     "GenerateDataKeyWithoutPlaintext",
+    "GenerateAndExportDataKey",
     "GenerateDataKeyPair",
     "GenerateDataKeyPairWithoutPlaintext",
 }
 # Operations on a key named by KeyId that fill kms:RequestAlias when it is an alias.
 _REQUEST_ALIAS_OPERATIONS = {
     "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-    "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify",
-    "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GetPublicKey", "DescribeKey",
+    "GenerateAndExportDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+    "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GetPublicKey",
+    "DescribeKey",
 }
 _GRANT_FIELDS = {"CreateGrant", "ListGrants", "RevokeGrant"}
 

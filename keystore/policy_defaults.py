@@ -108,7 +108,7 @@ ALIBABA_USER_MAPPING: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("kms:ReEncrypt", ("kms:ReEncryptFrom", "kms:ReEncryptTo")),
     ("kms:GenerateDataKey", ("kms:GenerateDataKey",)),
     ("kms:GenerateDataKeyWithoutPlaintext", ("kms:GenerateDataKeyWithoutPlaintext",)),
-    ("kms:GenerateAndExportDataKey", ("kms:GenerateDataKey", "kms:ReEncryptTo")),
+    ("kms:GenerateAndExportDataKey", ("kms:GenerateAndExportDataKey",)),
     ("kms:ExportDataKey", ("kms:ReEncryptFrom", "kms:ReEncryptTo")),
     ("kms:GenerateDataKeyPair", ("kms:GenerateDataKeyPair",)),
     ("kms:GenerateDataKeyPairWithoutPlaintext", ("kms:GenerateDataKeyPairWithoutPlaintext",)),

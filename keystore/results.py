@@ -22,6 +22,7 @@ __all__ = [
     "DecryptResult",
     "DeletionSchedule",
     "EncryptResult",
+    "ExportedDataKeyResult",
     "KeyListEntry",
     "KeyListPage",
     "KeyMetadata",
@@ -315,6 +316,27 @@ class DataKeyResult:
         response["KeyId"] = self.key_id
         response["KeyMaterialId"] = self.key_material_id
         return response
+
+
+@dataclass(frozen=True)
+class ExportedDataKeyResult:
+    """GenerateAndExportDataKey (Alibaba KMS): one data key, encrypted under the KMS key
+    (``ciphertext_blob``) and under the caller's public key (``exported_data_key``). Both
+    hold the data key's base64 text (docs/server.md, "GenerateAndExportDataKey").
+    ``key_id`` is the key ARN."""
+
+    ciphertext_blob: bytes
+    exported_data_key: bytes
+    key_id: str
+    key_material_id: str
+
+    def to_response(self) -> dict[str, Any]:
+        return {
+            "CiphertextBlob": _b64(self.ciphertext_blob),
+            "ExportedDataKey": _b64(self.exported_data_key),
+            "KeyId": self.key_id,
+            "KeyMaterialId": self.key_material_id,
+        }
 
 
 @dataclass(frozen=True)

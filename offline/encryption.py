@@ -20,6 +20,7 @@ from kmskit.offline.specs import (
     EncryptionAlgorithm,
     KeySpec,
     KeyUsage,
+    KmsApi,
     max_plaintext,
     profile,
 )
@@ -46,12 +47,15 @@ def encrypt(
     encryption_algorithm: EncryptionAlgorithm | str,
     *,
     force: bool = False,
+    api: KmsApi = "aws",
 ) -> bytes:
     """Encrypt ``plaintext`` so that the KMS key behind ``public_key`` can decrypt it.
 
     ``force`` overrides only the refusal of a key whose known usage is SIGN_VERIFY or
-    KEY_AGREEMENT. Raises :class:`InvalidKeyUsageException` (usage or algorithm) and
-    :class:`ValidationException` (empty or over-long plaintext).
+    KEY_AGREEMENT. ``api="alibaba"`` applies Alibaba KMS's plaintext limits (SM2PKE: 6047
+    bytes, which its AsymmetricDecrypt takes; AWS KMS's is 1024). Raises
+    :class:`InvalidKeyUsageException` (usage or algorithm) and :class:`ValidationException`
+    (empty or over-long plaintext).
     """
     alg = _checked_algorithm(public_key.spec, encryption_algorithm)
     _checks.require_usage(
@@ -61,7 +65,7 @@ def encrypt(
         force=force,
         why="KMS could never decrypt the result",
     )
-    limit = max_plaintext(public_key.spec, alg)
+    limit = max_plaintext(public_key.spec, alg, api=api)
     if not 1 <= len(plaintext) <= limit:
         raise ValidationException(
             f"{alg} with {public_key.spec} takes 1 to {limit} bytes of plaintext"

@@ -196,6 +196,11 @@ class UnsupportedOperationException(KmsError):
     code = "UnsupportedOperationException"
 
 
+class PlaintextNotTextException(UnsupportedOperationException):
+    """Alibaba KMS's Decrypt returns its plaintext as a JSON string: a plaintext that is not
+    UTF-8 text (binary, encrypted through the AWS API) cannot be returned that way."""
+
+
 class AccessDeniedException(KmsError):
     """AWS KMS refused the caller (key policy, IAM policy or grant)."""
 

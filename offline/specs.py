@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from kmskit.offline.errors import ValidationException
 
@@ -21,6 +22,8 @@ __all__ = [
     "ALIBABA_ALGORITHM_NAMES",
     "ALIBABA_KEY_SPECS",
     "ALIBABA_KEY_USAGES",
+    "ALIBABA_SM2PKE_MAX_CIPHERTEXT",
+    "ALIBABA_SM2PKE_MAX_PLAINTEXT",
     "CUSTOMER_MASTER_KEY_SPECS",
     "DATA_KEY_PAIR_SPECS",
     "EXTERNAL_MU_LENGTH",
@@ -42,6 +45,7 @@ __all__ = [
     "KeyAgreementAlgorithm",
     "KeySpec",
     "KeyUsage",
+    "KmsApi",
     "MacAlgorithm",
     "MessageType",
     "SigningAlgorithm",
@@ -55,9 +59,17 @@ __all__ = [
 ]
 
 
+# Whose rules a limit follows: AWS KMS's, or Alibaba KMS's (kmskit serve's Alibaba API).
+KmsApi = Literal["aws", "alibaba"]
+
+
 class KeySpec(StrEnum):
     SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
     SM4 = "SM4"  # our GM symmetric spec (Alibaba Aliyun_SM4); AWS has no SM4 key spec
+    # AES-128-GCM (Alibaba Aliyun_AES_128). AWS's KeySpec has no 128-bit symmetric spec
+    # (SYMMETRIC_DEFAULT is AES-256-GCM), so this one is ours, named after its cipher as SM4
+    # is; docs/server.md ("Key specs") says why.
+    AES_128 = "AES_128"
     RSA_2048 = "RSA_2048"
     RSA_3072 = "RSA_3072"
     RSA_4096 = "RSA_4096"
@@ -163,8 +175,15 @@ _DIGEST_SIZES = {
 MAX_RAW_MESSAGE = 4096
 # FIPS 204 §6.2 / KMS EXTERNAL_MU: μ is exactly 64 bytes.
 EXTERNAL_MU_LENGTH = 64
-# KMS Encrypt with SM2PKE (China Regions) and Alibaba KMS AsymmetricEncrypt: 1024-byte plaintext.
+# KMS Encrypt with SM2PKE (China Regions): 1024-byte plaintext.
 SM2PKE_MAX_PLAINTEXT = 1024
+# Alibaba KMS AsymmetricEncrypt with SM2PKE: "the plaintext ... up to 6047 bytes" (its API
+# reference, Plaintext; 6047 = 6144 − 97, the C1 ‖ C3 of a raw SM2 ciphertext).
+ALIBABA_SM2PKE_MAX_PLAINTEXT = 6047
+# The longest GM/T 0009 DER ciphertext of that plaintext: SEQUENCE header 4, INTEGER x and y
+# up to 2 + 33 each, OCTET STRING C3 2 + 32, OCTET STRING C2 4 + n: n + 112 bytes. Alibaba's
+# AsymmetricDecrypt must take it, though it is over KMS's 6144-byte CiphertextType.
+ALIBABA_SM2PKE_MAX_CIPHERTEXT = ALIBABA_SM2PKE_MAX_PLAINTEXT + 112
 # KMS GenerateDataKey* and GenerateRandom "NumberOfBytes": 1 to 1024.
 MAX_NUMBER_OF_BYTES = 1024
 # KMS "CiphertextBlob" (Decrypt, ReEncrypt): at most 6144 bytes.
@@ -280,6 +299,11 @@ _SPECS: dict[KeySpec, SpecProfile] = {
         key_bits=256,
     ),
     KeySpec.SM4: SpecProfile(
+        (KeyUsage.ENCRYPT_DECRYPT,),
+        encryption=(EncryptionAlgorithm.SYMMETRIC_DEFAULT,),
+        key_bits=128,
+    ),
+    KeySpec.AES_128: SpecProfile(
         (KeyUsage.ENCRYPT_DECRYPT,),
         encryption=(EncryptionAlgorithm.SYMMETRIC_DEFAULT,),
         key_bits=128,
@@ -414,6 +438,7 @@ CUSTOMER_MASTER_KEY_SPECS: frozenset[KeySpec] = frozenset(KeySpec) - {
 # Alibaba Cloud KMS spellings (KeySpec, KeyUsage, Algorithm) mapped to the AWS names.
 ALIBABA_KEY_SPECS: dict[str, KeySpec] = {
     "Aliyun_AES_256": KeySpec.SYMMETRIC_DEFAULT,
+    "Aliyun_AES_128": KeySpec.AES_128,
     "Aliyun_SM4": KeySpec.SM4,
     "EC_SM2": KeySpec.SM2,
     "EC_P256": KeySpec.ECC_NIST_P256,
@@ -447,16 +472,20 @@ def signing_profile(algorithm: SigningAlgorithm) -> SigningProfile:
     return _SIGNING[algorithm]
 
 
-def max_plaintext(spec: KeySpec, algorithm: EncryptionAlgorithm) -> int:
-    """Return the largest plaintext KMS Encrypt accepts for this spec and algorithm.
+def max_plaintext(
+    spec: KeySpec, algorithm: EncryptionAlgorithm, *, api: KmsApi = "aws"
+) -> int:
+    """Return the largest plaintext KMS Encrypt accepts for this spec and algorithm, by
+    the rules of ``api``: AWS KMS's, or Alibaba KMS's where they differ (SM2PKE: 6047).
 
     Raises :class:`ValidationException` when the pair is not a KMS combination.
     """
     if algorithm is EncryptionAlgorithm.SM2PKE and spec is KeySpec.SM2:
-        return SM2PKE_MAX_PLAINTEXT
+        return ALIBABA_SM2PKE_MAX_PLAINTEXT if api == "alibaba" else SM2PKE_MAX_PLAINTEXT
     if algorithm is EncryptionAlgorithm.SYMMETRIC_DEFAULT and spec in (
         KeySpec.SYMMETRIC_DEFAULT,
         KeySpec.SM4,
+        KeySpec.AES_128,
     ):
         return MAX_RAW_MESSAGE
     try:

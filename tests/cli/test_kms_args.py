@@ -72,6 +72,15 @@ def _model_kind(shapes: dict[str, Any], shape_name: str) -> str:
 # Our extensions, with the flags the issues fix (Alibaba's names, kebab-cased).
 _NOT_AWS = {
     "SetDeletionProtection": ["--key-id", "--enable"],
+    "GenerateAndExportDataKey": [
+        "--key-id",
+        "--public-key-blob",
+        "--wrapping-key-spec",
+        "--wrapping-algorithm",
+        "--encryption-context",
+        "--key-spec",
+        "--number-of-bytes",
+    ],
     "GenerateCsr": [
         "--key-id",
         "--common-name",
@@ -132,6 +141,7 @@ def test_every_listed_operation_is_a_command() -> None:
     list-aliases enable-key disable-key schedule-key-deletion cancel-key-deletion
     tag-resource untag-resource list-resource-tags encrypt decrypt re-encrypt
     generate-data-key generate-data-key-without-plaintext generate-random
+    generate-and-export-data-key
     set-deletion-protection
     sign verify derive-shared-secret generate-mac verify-mac get-public-key
     generate-data-key-pair generate-data-key-pair-without-plaintext
