@@ -10,10 +10,13 @@ either API is the same key, seen by each with its own naming (the spec tables of
 Where Alibaba KMS behaves unlike AWS KMS, this copies Alibaba (its API reference for each
 action):
 
-* ``Plaintext`` of Encrypt/Decrypt is text (its UTF-8 bytes are encrypted);
-  ``EncryptionContext`` is a JSON string;
+* ``Plaintext`` of Encrypt/Decrypt is text (its UTF-8 bytes are encrypted; Decrypt refuses
+  a plaintext that is not UTF-8 with ``UnsupportedOperation``); ``EncryptionContext`` is a
+  JSON string;
 * GenerateDataKey encrypts the **base64 text** of the data key, and returns that text as
   ``Plaintext`` (the Encryption SDKs base64-decode what Decrypt gives back);
+  GenerateAndExportDataKey encrypts that text under the KMS key and a caller's public key;
+* AsymmetricEncrypt with SM2PKE takes up to 6047 bytes (AWS KMS: 1024);
 * AsymmetricSign takes ``Digest`` (for SM2: SM3(Z ‖ M) with the default ID) and returns a
   DER signature; the asymmetric actions and GetPublicKey take a ``KeyVersionId``;
 * a key version is a key material generation: the current material, and each rotation's.
@@ -26,14 +29,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from kmskit.keystore._keys import key_material_id
-from kmskit.keystore.api import call, response, wipe_result
+from kmskit.keystore.api import Operation, Result, call, kebab, response, wipe_result
 from kmskit.keystore.api_table import operation_named
 from kmskit.offline.errors import KmsError, KmskitError
 from kmskit.offline.specs import ALIBABA_KEY_SPECS, ALIBABA_KEY_USAGES
@@ -47,6 +49,8 @@ ALIYUN_API_VERSION: Final = "2016-01-20"
 
 _SPEC_NAMES: Final = {aws.value: name for name, aws in ALIBABA_KEY_SPECS.items()}
 _SPEC_NAMES["SYMMETRIC_DEFAULT"] = "Aliyun_AES_256"
+# The symmetric encryption specs (their key versions are material generations).
+_SYMMETRIC_SPECS: Final = ("SYMMETRIC_DEFAULT", "SM4", "AES_128")
 _USAGE_NAMES: Final = {aws.value: name for name, aws in ALIBABA_KEY_USAGES.items()}
 _STATES: Final = {
     "Enabled": "Enabled",
@@ -118,6 +122,63 @@ def aliyun_error(error: BaseException) -> tuple[int, str, str]:
     return 500, "InternalFailure", "internal error"
 
 
+# -- the operations Alibaba's rules change -----------------------------------------------------
+
+
+def _context_kw(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {"encryption_context": r["EncryptionContext"]} if "EncryptionContext" in r else {}
+
+
+def _encrypt_row(ks: Keystore, r: dict[str, Any]) -> Result:
+    return ks.encrypt(
+        r["KeyId"],
+        r["Plaintext"],
+        encryption_algorithm=r.get("EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+        api="alibaba",
+        **_context_kw(r),
+    )
+
+
+def _decrypt_row(ks: Keystore, r: dict[str, Any]) -> Result:
+    return ks.decrypt(
+        r["CiphertextBlob"],
+        key_id=r.get("KeyId"),
+        encryption_algorithm=r.get("EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+        api="alibaba",
+        **_context_kw(r),
+    )
+
+
+def _data_key_row(ks: Keystore, r: dict[str, Any]) -> Result:
+    return ks.generate_data_key(
+        r["KeyId"], number_of_bytes=r["NumberOfBytes"], api="alibaba", **_context_kw(r)
+    )
+
+
+def _data_key_without_plaintext_row(ks: Keystore, r: dict[str, Any]) -> Result:
+    return ks.generate_data_key_without_plaintext(
+        r["KeyId"], number_of_bytes=r["NumberOfBytes"], api="alibaba", **_context_kw(r)
+    )
+
+
+def _row(api: str, run: Callable[[Keystore, dict[str, Any]], Result]) -> Operation:
+    summary = f"{api} under Alibaba KMS's rules (Alibaba API only)"
+    return Operation(kebab(api), api, summary, (), run)
+
+
+# Rows beside the operation table, for kmskit serve's Alibaba API only: the same operations
+# (authorized and audited under their own names) with ``api="alibaba"``: the SM2PKE limit of
+# 6047 bytes, text plaintexts in Decrypt, data keys sealed as their base64 text.
+_ALIBABA_ROWS: Final[dict[str, Operation]] = {
+    "Encrypt": _row("Encrypt", _encrypt_row),
+    "Decrypt": _row("Decrypt", _decrypt_row),
+    "GenerateDataKey": _row("GenerateDataKey", _data_key_row),
+    "GenerateDataKeyWithoutPlaintext": _row(
+        "GenerateDataKeyWithoutPlaintext", _data_key_without_plaintext_row
+    ),
+}
+
+
 # -- the request context ----------------------------------------------------------------------
 
 
@@ -177,8 +238,10 @@ class _Call:
 
     def call(self, api: str, request: dict[str, Any]) -> dict[str, Any]:
         # Through the table's one entry point, so the caller is authorized (key policy and
-        # grants) exactly as through the AWS API.
-        result = call(self.ks, operation_named(api), request)
+        # grants) exactly as through the AWS API. The operations whose rules Alibaba changes
+        # run as _ALIBABA_ROWS say, under the same names (authorized and audited as such).
+        operation = _ALIBABA_ROWS.get(api) or operation_named(api)
+        result = call(self.ks, operation, request)
         try:
             return response(result)
         finally:
@@ -229,7 +292,7 @@ def _versions(c: _Call, meta: Mapping[str, Any]) -> list[str]:
     """Key versions, oldest first: each rotation's material and the current material; a key
     with one material only (asymmetric keys) has one version, named by its key id."""
     versions: list[str] = []
-    if meta["KeySpec"] in ("SYMMETRIC_DEFAULT", "SM4") and meta.get("Origin") == "AWS_KMS":
+    if meta["KeySpec"] in _SYMMETRIC_SPECS and meta.get("Origin") == "AWS_KMS":
         # The first material of a key is material 1 (keystore._materials.next_material_id);
         # each rotation made one more.
         versions = [key_material_id(meta["KeyId"], 1)]
@@ -265,7 +328,7 @@ def _alibaba_metadata(c: _Call, meta: Mapping[str, Any]) -> dict[str, Any]:
         out["DeleteDate"] = _time(meta["DeletionDate"])
     if meta.get("ValidTo"):
         out["MaterialExpireTime"] = _time(meta["ValidTo"])
-    if meta["KeySpec"] in ("SYMMETRIC_DEFAULT", "SM4") and meta.get("Origin") == "AWS_KMS":
+    if meta["KeySpec"] in _SYMMETRIC_SPECS and meta.get("Origin") == "AWS_KMS":
         status = c.call("GetKeyRotationStatus", {"KeyId": meta["KeyId"]})
         if status.get("KeyRotationEnabled"):
             out["AutomaticRotation"] = "Enabled"
@@ -300,7 +363,7 @@ def _create_key(c: _Call) -> dict[str, Any]:
         raise AliyunApiError(
             "InvalidParameter.KeySpec",
             f"KeySpec {spec_name!r} is not supported here; one of"
-            f" {', '.join(ALIBABA_KEY_SPECS)} (kmskit has no 128-bit AES key)",
+            f" {', '.join(ALIBABA_KEY_SPECS)}",
         )
     usage_name = c.text("KeyUsage", default="ENCRYPT/DECRYPT")
     if usage_name not in ALIBABA_KEY_USAGES:
@@ -403,20 +466,17 @@ def _decrypt(c: _Call) -> dict[str, Any]:
     context = c.context()
     if context is not None:
         request["EncryptionContext"] = context
+    # The keystore refuses a plaintext that is not UTF-8 (PlaintextNotTextException →
+    # UnsupportedOperation), in the operation, so the audit log records the refusal.
     out = c.call("Decrypt", request)
     plaintext = bytearray(_raw(out["Plaintext"]))
     try:
         text = plaintext.decode("utf-8")
-    except UnicodeDecodeError:
-        raise AliyunApiError(
-            "Rejected.ValidationFailed",
-            "the plaintext is not UTF-8 text, which Alibaba's Decrypt returns (was it"
-            " encrypted through the AWS API?)",
-        ) from None
     finally:
         plaintext[:] = bytes(len(plaintext))
-    meta = _describe(c, _bare(out["KeyId"]))
-    return {"KeyId": meta["KeyId"], "KeyVersionId": _primary_version(meta), "Plaintext": text}
+    # The version that decrypted: the blob's material (Alibaba: "the key version used").
+    key_id = _bare(out["KeyId"])
+    return {"KeyId": key_id, "KeyVersionId": out.get("KeyMaterialId") or key_id, "Plaintext": text}
 
 
 def _data_key_length(c: _Call) -> int:
@@ -433,25 +493,64 @@ def _data_key_length(c: _Call) -> int:
 
 def _generate_data_key(c: _Call, *, with_plaintext: bool = True) -> dict[str, Any]:
     # Alibaba KMS encrypts the base64 *text* of the data key (GenerateDataKey reference:
-    # "Plaintext: the Base64-encoded plaintext of the data key"; Decrypt returns that text).
-    key = c.key_id()
-    data_key = bytearray(secrets.token_bytes(_data_key_length(c)))
-    text = base64.b64encode(data_key).decode("ascii")
-    data_key[:] = bytes(len(data_key))
-    request: dict[str, Any] = {"KeyId": key, "Plaintext": text.encode("ascii")}
+    # "Plaintext: the Base64-encoded plaintext of the data key"; Decrypt returns that text):
+    # the keystore's GenerateDataKey with api="alibaba", audited as GenerateDataKey.
+    request: dict[str, Any] = {"KeyId": c.key_id(), "NumberOfBytes": _data_key_length(c)}
     context = c.context()
     if context is not None:
         request["EncryptionContext"] = context
-    out = c.call("Encrypt", request)
-    meta = _describe(c, key)
+    api = "GenerateDataKey" if with_plaintext else "GenerateDataKeyWithoutPlaintext"
+    out = c.call(api, request)
     answer = {
-        "KeyId": meta["KeyId"],
-        "KeyVersionId": _primary_version(meta),
+        "KeyId": _bare(out["KeyId"]),
+        "KeyVersionId": out["KeyMaterialId"],
         "CiphertextBlob": _b64(out["CiphertextBlob"]),
     }
     if with_plaintext:
-        answer["Plaintext"] = text
+        # The text's ASCII bytes, given back as base64 by to_response().
+        answer["Plaintext"] = _raw(out["Plaintext"]).decode("ascii")
     return answer
+
+
+# GenerateAndExportDataKey's WrappingKeySpec and WrappingAlgorithm (Alibaba's reference).
+_EXPORT_WRAPPING: Final = {
+    "RSA_2048": ("RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1"),
+    "EC_SM2": ("SM2PKE",),
+}
+
+
+def _generate_and_export_data_key(c: _Call) -> dict[str, Any]:
+    # The exported key and the blob both hold the data key's base64 text (why:
+    # keystore/data_key_export.py); ExportedDataKey is the public-key ciphertext, base64.
+    spec = c.text("WrappingKeySpec")
+    if spec not in _EXPORT_WRAPPING:
+        raise AliyunApiError(
+            "InvalidParameter.WrappingKeySpec", f"WrappingKeySpec {spec!r} is RSA_2048 or EC_SM2"
+        )
+    algorithm = c.text("WrappingAlgorithm")
+    if algorithm not in _EXPORT_WRAPPING[spec]:
+        raise AliyunApiError(
+            "InvalidParameter.WrappingAlgorithm",
+            f"WrappingAlgorithm {algorithm!r} is not one of {', '.join(_EXPORT_WRAPPING[spec])}"
+            f" for {spec}",
+        )
+    request: dict[str, Any] = {
+        "KeyId": c.key_id(),
+        "PublicKeyBlob": c.blob("PublicKeyBlob"),
+        "WrappingKeySpec": spec,
+        "WrappingAlgorithm": algorithm,
+        "NumberOfBytes": _data_key_length(c),
+    }
+    context = c.context()
+    if context is not None:
+        request["EncryptionContext"] = context
+    out = c.call("GenerateAndExportDataKey", request)
+    return {
+        "KeyId": _bare(out["KeyId"]),
+        "KeyVersionId": out["KeyMaterialId"],
+        "CiphertextBlob": _b64(out["CiphertextBlob"]),
+        "ExportedDataKey": _b64(out["ExportedDataKey"]),
+    }
 
 
 def _get_public_key(c: _Call) -> dict[str, Any]:
@@ -760,6 +859,7 @@ ACTIONS: Final[dict[str, Callable[[_Call], dict[str, Any]]]] = {
     "Decrypt": _decrypt,
     "GenerateDataKey": _generate_data_key,
     "GenerateDataKeyWithoutPlaintext": lambda c: _generate_data_key(c, with_plaintext=False),
+    "GenerateAndExportDataKey": _generate_and_export_data_key,
     "GetPublicKey": _get_public_key,
     "AsymmetricSign": _asymmetric_sign,
     "AsymmetricVerify": _asymmetric_verify,

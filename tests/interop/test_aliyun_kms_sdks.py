@@ -98,7 +98,7 @@ def alibaba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alibaba]:
 
 
 @pytest.mark.parametrize("sdk", SDKS)
-@pytest.mark.parametrize("spec", ["Aliyun_AES_256", "Aliyun_SM4"])
+@pytest.mark.parametrize("spec", ["Aliyun_AES_256", "Aliyun_AES_128", "Aliyun_SM4"])
 def test_symmetric_keys(alibaba: Alibaba, sdk: str, spec: str) -> None:
     meta = alibaba.ok(sdk, "CreateKey", KeySpec=spec, KeyUsage="ENCRYPT/DECRYPT")["KeyMetadata"]
     key_id = meta["KeyId"]
@@ -159,7 +159,8 @@ def test_symmetric_keys(alibaba: Alibaba, sdk: str, spec: str) -> None:
 def test_errors(alibaba: Alibaba, sdk: str) -> None:
     missing = alibaba.fails(sdk, "DescribeKey", KeyId="00000000-0000-0000-0000-000000000000")
     assert (missing["code"], missing["status"]) == ("Forbidden.KeyNotFound", 404)
-    bad = alibaba.fails(sdk, "CreateKey", KeySpec="Aliyun_AES_128")
+    # Aliyun_AES_192 exists only in Alibaba's KMS instances (hardware key management).
+    bad = alibaba.fails(sdk, "CreateKey", KeySpec="Aliyun_AES_192")
     assert bad["code"] == "InvalidParameter.KeySpec"
 
 
@@ -347,3 +348,225 @@ def test_import_key_material(alibaba: Alibaba, sdk: str) -> None:
     assert alibaba.ok(sdk, "DescribeKey", KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
     blob = alibaba.ok(sdk, "Encrypt", KeyId=key_id, Plaintext="imported")["CiphertextBlob"]
     assert alibaba.ok(sdk, "Decrypt", CiphertextBlob=blob)["Plaintext"] == "imported"
+
+
+def _records(home: Path, key_id: str) -> list[dict[str, Any]]:
+    from kmskit.keystore import open_audit_log
+
+    with open_audit_log(home) as log:
+        assert log.verify().ok
+        return [r.to_dict() for r in log.records() if (r.key_arn or "").endswith(key_id)]
+
+
+def test_aes_128_key_through_both_apis(alibaba: Alibaba) -> None:
+    """An Aliyun_AES_128 key is the AWS API's AES_128 key; each API decrypts the other's."""
+    key_id = alibaba.ok("core", "CreateKey", KeySpec="Aliyun_AES_128")["KeyMetadata"]["KeyId"]
+    aws = alibaba.server.client(alibaba.key)
+    meta = aws.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert (meta["KeySpec"], meta["EncryptionAlgorithms"]) == ("AES_128", ["SYMMETRIC_DEFAULT"])
+    made = aws.create_key(KeySpec="AES_128")["KeyMetadata"]["KeyId"]
+    seen = alibaba.ok("tea", "DescribeKey", KeyId=made)["KeyMetadata"]
+    assert seen["KeySpec"] == "Aliyun_AES_128"
+    blob = aws.encrypt(KeyId=made, Plaintext=b"from AWS")["CiphertextBlob"]
+    text = alibaba.ok("tea", "Decrypt", CiphertextBlob=base64.b64encode(blob).decode())
+    assert text["Plaintext"] == "from AWS"
+    data_key = aws.generate_data_key(KeyId=key_id, KeySpec="AES_128")
+    assert aws.decrypt(CiphertextBlob=data_key["CiphertextBlob"])["Plaintext"] == (
+        data_key["Plaintext"]
+    )
+    moved = aws.re_encrypt(CiphertextBlob=blob, DestinationKeyId=key_id)["CiphertextBlob"]
+    assert aws.decrypt(CiphertextBlob=moved)["Plaintext"] == b"from AWS"
+
+
+def _sm2_key(tmp_path: Path) -> tuple[Path, bytes]:
+    """An SM2 key pair made by openssl: the private key's PEM file and the public DER SPKI."""
+    openssl = shutil.which("openssl")
+    assert openssl is not None
+    private = tmp_path / "sm2.pem"
+    subprocess.run(
+        [openssl, "genpkey", "-algorithm", "SM2", "-out", str(private)], check=True,
+        capture_output=True,
+    )  # fmt: skip
+    der = subprocess.run(
+        [openssl, "pkey", "-in", str(private), "-pubout", "-outform", "DER"], check=True,
+        capture_output=True,
+    ).stdout  # fmt: skip
+    return private, der
+
+
+def _openssl_sm2_decrypt(private: Path, ciphertext: bytes, tmp_path: Path) -> bytes:
+    openssl = shutil.which("openssl")
+    assert openssl is not None
+    (tmp_path / "exported").write_bytes(ciphertext)
+    return subprocess.run(
+        [openssl, "pkeyutl", "-decrypt", "-inkey", str(private), "-in",
+         str(tmp_path / "exported")], check=True, capture_output=True,
+    ).stdout  # fmt: skip
+
+
+@pytest.mark.parametrize("sdk", SDKS)
+def test_generate_and_export_data_key(alibaba: Alibaba, sdk: str, tmp_path: Path) -> None:
+    """ExportedDataKey, opened with the private key (cryptography for RSA, openssl for SM2),
+    is what Decrypt of CiphertextBlob returns: the data key's base64 text."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key_id = alibaba.ok(sdk, "CreateKey")["KeyMetadata"]["KeyId"]
+    rsa_private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rsa_der = rsa_private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    sm2_private, sm2_der = _sm2_key(tmp_path)
+    context = json.dumps({"hsm": "slot-1"})
+    cases = [  # (WrappingKeySpec, WrappingAlgorithm, public key, length params, bytes)
+        ("RSA_2048", "RSAES_OAEP_SHA_256", rsa_der, {"KeySpec": "AES_128"}, 16),
+        ("RSA_2048", "RSAES_OAEP_SHA_1", rsa_der, {"NumberOfBytes": "24"}, 24),
+        ("EC_SM2", "SM2PKE", sm2_der, {}, 32),  # neither: Alibaba's 256-bit default
+    ]
+    made = alibaba.calls(
+        sdk,
+        *[
+            ("GenerateAndExportDataKey", {
+                "KeyId": key_id, "PublicKeyBlob": base64.b64encode(der).decode(),
+                "WrappingKeySpec": spec, "WrappingAlgorithm": algorithm,
+                "EncryptionContext": context, **length,
+            })
+            for spec, algorithm, der, length, _ in cases
+        ],
+    )  # fmt: skip
+    opened = alibaba.calls(
+        sdk,
+        *[
+            ("Decrypt", {
+                "CiphertextBlob": m["body"]["CiphertextBlob"], "EncryptionContext": context,
+            })
+            for m in made
+        ],
+    )  # fmt: skip
+    version = alibaba.ok(sdk, "DescribeKey", KeyId=key_id)["KeyMetadata"]["PrimaryKeyVersion"]
+    for (spec, algorithm, _, _, length), answer, decrypted in zip(cases, made, opened, strict=True):
+        assert answer["ok"] and decrypted["ok"], (answer, decrypted)
+        body = answer["body"]
+        assert (body["KeyId"], body["KeyVersionId"]) == (key_id, version)
+        assert "Plaintext" not in body
+        exported = base64.b64decode(body["ExportedDataKey"])
+        if spec == "RSA_2048":
+            h = hashes.SHA256() if algorithm.endswith("256") else hashes.SHA1()  # noqa: S303
+            oaep = padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
+            text = rsa_private.decrypt(exported, oaep)
+        else:
+            text = _openssl_sm2_decrypt(sm2_private, exported, tmp_path)
+        assert text.decode("ascii") == decrypted["body"]["Plaintext"]
+        assert len(base64.b64decode(text, validate=True)) == length
+
+    wrong = alibaba.fails(
+        sdk, "GenerateAndExportDataKey", KeyId=key_id, PublicKeyBlob=base64.b64encode(rsa_der)
+        .decode(), WrappingKeySpec="EC_SM2", WrappingAlgorithm="SM2PKE",
+    )  # fmt: skip
+    assert (wrong["code"], wrong["status"]) == ("InvalidParameter", 400), wrong
+    mismatched = alibaba.fails(
+        sdk, "GenerateAndExportDataKey", KeyId=key_id, PublicKeyBlob=base64.b64encode(rsa_der)
+        .decode(), WrappingKeySpec="RSA_2048", WrappingAlgorithm="SM2PKE",
+    )  # fmt: skip
+    assert mismatched["code"] == "InvalidParameter.WrappingAlgorithm", mismatched
+    sm2_signing = alibaba.ok(sdk, "CreateKey", KeySpec="EC_SM2", KeyUsage="SIGN/VERIFY")
+    usage = alibaba.fails(
+        sdk, "GenerateAndExportDataKey", KeyId=sm2_signing["KeyMetadata"]["KeyId"],
+        PublicKeyBlob=base64.b64encode(rsa_der).decode(), WrappingKeySpec="RSA_2048",
+        WrappingAlgorithm="RSAES_OAEP_SHA_256",
+    )  # fmt: skip
+    assert usage["code"] == "Forbidden.KeyUsage", usage
+
+
+def test_data_keys_are_audited_as_what_ran(alibaba: Alibaba, tmp_path: Path) -> None:
+    """Alibaba's GenerateDataKey is audited as GenerateDataKey (with Api alibaba), not as the
+    Encrypt it once was; GenerateAndExportDataKey as itself; AWS's GenerateDataKey as before."""
+    key_id = alibaba.ok("core", "CreateKey")["KeyMetadata"]["KeyId"]
+    _, sm2_der = _sm2_key(tmp_path)
+    alibaba.calls(
+        "tea",
+        ("GenerateDataKey", {"KeyId": key_id}),
+        ("GenerateDataKeyWithoutPlaintext", {"KeyId": key_id, "NumberOfBytes": "16"}),
+        ("GenerateAndExportDataKey", {
+            "KeyId": key_id, "PublicKeyBlob": base64.b64encode(sm2_der).decode(),
+            "WrappingKeySpec": "EC_SM2", "WrappingAlgorithm": "SM2PKE",
+        }),
+    )  # fmt: skip
+    alibaba.server.client(alibaba.key).generate_data_key(KeyId=key_id, KeySpec="AES_256")
+    records = [
+        (r["Operation"], r["Parameters"].get("Api"), r["Outcome"])
+        for r in _records(alibaba.server.home, key_id)
+        if r["Operation"] not in ("CreateKey", "DescribeKey", "GetKeyRotationStatus")
+    ]
+    assert records == [
+        ("GenerateDataKey", "alibaba", "Success"),
+        ("GenerateDataKeyWithoutPlaintext", "alibaba", "Success"),
+        ("GenerateAndExportDataKey", None, "Success"),
+        ("GenerateDataKey", None, "Success"),
+    ], records
+    exported = [
+        r for r in _records(alibaba.server.home, key_id)
+        if r["Operation"] == "GenerateAndExportDataKey"
+    ]  # fmt: skip
+    assert exported[0]["Authorization"][0]["Action"] == "kms:GenerateAndExportDataKey"
+
+
+@pytest.mark.parametrize("sdk", SDKS)
+def test_sm2_encrypt_limits(alibaba: Alibaba, sdk: str) -> None:
+    """Alibaba's AsymmetricEncrypt takes up to 6047 bytes with SM2PKE; AWS's Encrypt 1024."""
+    meta = alibaba.ok(sdk, "CreateKey", KeySpec="EC_SM2", KeyUsage="ENCRYPT/DECRYPT")["KeyMetadata"]
+    key_id, version = meta["KeyId"], meta["PrimaryKeyVersion"]
+    longest, too_long = os.urandom(6047), os.urandom(6048)
+    encrypted, refused = alibaba.calls(
+        sdk,
+        *[
+            ("AsymmetricEncrypt", {
+                "KeyId": key_id, "KeyVersionId": version, "Algorithm": "SM2PKE",
+                "Plaintext": base64.b64encode(data).decode(),
+            })
+            for data in (longest, too_long)
+        ],
+    )  # fmt: skip
+    assert encrypted["ok"], encrypted
+    assert (refused["ok"], refused["code"], refused["status"]) == (False, "InvalidParameter", 400)
+    back = alibaba.ok(
+        sdk, "AsymmetricDecrypt", KeyId=key_id, KeyVersionId=version, Algorithm="SM2PKE",
+        CiphertextBlob=encrypted["body"]["CiphertextBlob"],
+    )["Plaintext"]  # fmt: skip
+    assert base64.b64decode(back) == longest
+
+    from botocore.exceptions import ClientError
+
+    aws = alibaba.server.client(alibaba.key)
+    aws.encrypt(KeyId=key_id, Plaintext=os.urandom(1024), EncryptionAlgorithm="SM2PKE")
+    with pytest.raises(ClientError) as info:
+        aws.encrypt(KeyId=key_id, Plaintext=os.urandom(1025), EncryptionAlgorithm="SM2PKE")
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    # AWS's Decrypt keeps KMS's 6144-byte CiphertextBlob: Alibaba's longest SM2 ciphertext
+    # is over it.
+    with pytest.raises(ClientError) as info:
+        aws.decrypt(
+            KeyId=key_id, EncryptionAlgorithm="SM2PKE",
+            CiphertextBlob=base64.b64decode(encrypted["body"]["CiphertextBlob"]),
+        )  # fmt: skip
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_binary_plaintext_is_refused_by_alibaba_decrypt(alibaba: Alibaba) -> None:
+    """A ciphertext of bytes that are not UTF-8 (made through the AWS API) cannot be answered
+    as Alibaba's string Plaintext: UnsupportedOperation, audited as the Decrypt that failed;
+    the AWS API still decrypts it."""
+    aws = alibaba.server.client(alibaba.key)
+    key_id = aws.create_key()["KeyMetadata"]["KeyId"]
+    binary = b"\xff\xfe binary \x80"
+    blob = aws.encrypt(KeyId=key_id, Plaintext=binary)["CiphertextBlob"]
+    for sdk in SDKS:
+        refused = alibaba.fails(sdk, "Decrypt", CiphertextBlob=base64.b64encode(blob).decode())
+        assert (refused["code"], refused["status"]) == ("UnsupportedOperation", 400), refused
+        assert "not UTF-8" in refused["message"]
+    assert aws.decrypt(CiphertextBlob=blob)["Plaintext"] == binary
+    failed = [
+        r for r in _records(alibaba.server.home, key_id)
+        if r["Operation"] == "Decrypt" and r["Parameters"].get("Api") == "alibaba"
+    ]  # fmt: skip
+    assert [r["Outcome"] for r in failed] == ["UnsupportedOperationException"] * 2
