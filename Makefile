@@ -53,15 +53,21 @@ $(ALIYUN_ESDK_STAMP): Makefile
 
 # Alibaba's two Python KMS SDKs, test peers of kmskit serve's Alibaba API
 # (tests/interop/aliyun_kms_peer.py): alibabacloud-kms20160120 resolves cryptography<51
-# through its signature utilities, so they too get a venv of their own without kmskit.
+# through its signature utilities, so they get a venv of their own. kmskit[aliyun] is
+# installed there too (cryptography 50 satisfies kmskit's >=50), as a user of the aliyun
+# extra has it: tests/interop/test_aliyun_keyring.py runs that kmskit's provider=aliyun-kms
+# keyring, the real SDK path, against kmskit serve. The install is editable in setuptools'
+# lenient mode (a finder that maps kmskit.<layer> to the folders), so it always runs the
+# working tree's code, new files included, and never touches .venv's strict build/ tree.
 ALIYUN_KMS_VENV := .venv-aliyun-kms
 ALIYUN_KMS_STAMP := $(ALIYUN_KMS_VENV)/.installed
 ALIYUN_KMS_PEER_DEPS := 'alibabacloud-kms20160120>=3,<4' 'aliyun-python-sdk-kms>=2.16,<3' 'aliyun-python-sdk-core>=2.15,<3'
 
-$(ALIYUN_KMS_STAMP): Makefile
+$(ALIYUN_KMS_STAMP): Makefile pyproject.toml
 	$(PYTHON) -m venv $(ALIYUN_KMS_VENV)
 	$(ALIYUN_KMS_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(ALIYUN_KMS_VENV)/bin/python -m pip install --quiet $(ALIYUN_KMS_PEER_DEPS)
+	$(ALIYUN_KMS_VENV)/bin/python -m pip install --quiet -e '.[aliyun]'
 	touch $@
 
 demo: $(DEMO_STAMP)

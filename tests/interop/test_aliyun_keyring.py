@@ -2,10 +2,13 @@
 
 Alibaba's Python Encryption SDK (``.venv-aliyun-esdk``, tests/interop/aliyun_esdk_peer.py)
 calls the server's Alibaba API through its own aliyun-python-sdk-core client, changed only
-in its KMS endpoint. kmskit's keyring is given a client that speaks the same RPC protocol
-(HMAC-SHA1, written here from Alibaba's signature document), because the SDK the keyring
-uses by default, alibabacloud-kms20160120, holds cryptography below 51 and so is not in the
-test environment (its own signature is covered in tests/interop/test_aliyun_kms_sdks.py).
+in its KMS endpoint. In this process kmskit's keyring is given a client that speaks the same
+RPC protocol (HMAC-SHA1, written here from Alibaba's signature document), because the SDK the
+keyring uses by default, alibabacloud-kms20160120, holds cryptography below 51 and so is not
+in the test environment. The real SDK path runs in ``.venv-aliyun-kms``, where kmskit[aliyun]
+is installed (Makefile): that venv's ``kmskit encrypt``/``decrypt`` with
+``--wrapping-key provider=aliyun-kms,…`` against the same server, cross-checked with this
+process's keyring both ways.
 """
 
 from __future__ import annotations
@@ -38,10 +41,12 @@ from kmskit.offline.errors import (
 )
 from kmskit.server.aliyun_sig import rpc_signature
 from tests.interop.test_aliyun_esdk import PEER, PEER_PYTHON
-from tests.server._server import AccessKey, KmsServer, create_access_key
+from tests.server._server import AccessKey, KmsServer, clean_env, create_access_key
 from tests.server.test_durability import _self_signed
 
 REGION = "cn-shanghai"
+# kmskit[aliyun] in the Alibaba KMS SDK venv (Makefile: .venv-aliyun-kms/.installed).
+SDK_KMSKIT = Path(__file__).resolve().parents[2] / ".venv-aliyun-kms" / "bin" / "kmskit"
 CONTEXT = {"tenant": "acme", "ünï": "cödé"}
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
@@ -215,3 +220,62 @@ def test_missing_extra_names_it() -> None:
     keyring = AliyunKmsKeyring("acs:kms:cn-hangzhou:1:key/k")
     with pytest.raises(AwsConfigurationError, match=r"pip install 'kmskit\[aliyun\]'"):
         keyring.wrap(bytes(32), {})
+
+
+def _sdk_kmskit(setup: Setup, *args: str) -> None:
+    """Run the SDK venv's kmskit with the access key in Alibaba's environment variables."""
+    if not SDK_KMSKIT.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SDK_KMSKIT} is missing: make .venv-aliyun-kms/.installed")
+        pytest.skip("kmskit[aliyun] is not built: make .venv-aliyun-kms/.installed")
+    env = clean_env(
+        ALIBABA_CLOUD_ACCESS_KEY_ID=setup.key.access_key_id,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET=setup.key.secret,
+    )
+    env = {k: v for k, v in env.items() if k != "ALIBABA_CLOUD_SECURITY_TOKEN"}
+    done = subprocess.run(
+        [str(SDK_KMSKIT), *args], capture_output=True, text=True, env=env, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("message_format", ["esdk", "aliyun"])
+def test_real_sdk_keyring_through_the_cli(
+    setup: Setup, tmp_path: Path, message_format: str
+) -> None:
+    """kmskit[aliyun]'s keyring, on alibabacloud-kms20160120 itself, encrypts what this
+    process's keyring decrypts, and decrypts what it encrypts; in both message formats."""
+    wrapping = (
+        f"provider=aliyun-kms,key={setup.arn},endpoint={setup.server.url},ca-bundle={setup.ca}"
+    )
+    aliyun = message_format == "aliyun"
+    data = os.urandom(3000)
+    (tmp_path / "plain").write_bytes(data)
+    _sdk_kmskit(
+        setup, "encrypt", str(tmp_path / "plain"), "-o", str(tmp_path / "sealed"),
+        "--wrapping-key", wrapping, "-c", "tenant=acme",
+        *(["--format", "aliyun"] if aliyun else []),
+    )  # fmt: skip
+    sealed = (tmp_path / "sealed").read_bytes()
+    if aliyun:
+        opened, info = decrypt_aliyun(sealed, keyrings=setup.keyring())
+        [key] = info.header.data_keys
+        assert key.key_id == setup.arn.encode()
+    else:
+        opened, _ = decrypt(sealed, keyrings=setup.keyring())
+        [edk] = inspect(io.BytesIO(sealed)).encrypted_data_keys
+        assert (edk.provider_id, edk.key_name) == ("aliyun-kms", setup.arn)
+    assert opened == data
+
+    other = os.urandom(2000)
+    if aliyun:
+        message, _ = encrypt_aliyun(other, keyrings=setup.keyring(), encryption_context=CONTEXT)
+    else:
+        message = encrypt(other, keyrings=setup.keyring(), encryption_context=CONTEXT)
+    (tmp_path / "theirs").write_bytes(message)
+    _sdk_kmskit(
+        setup, "decrypt", str(tmp_path / "theirs"), "-o", str(tmp_path / "opened"),
+        "--wrapping-key", wrapping,
+    )  # fmt: skip
+    assert (tmp_path / "opened").read_bytes() == other
