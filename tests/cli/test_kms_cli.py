@@ -83,6 +83,30 @@ def test_sm4_and_alibaba_spec_names(kms: Kms) -> None:
     assert len(base64.b64decode(data_key["Plaintext"])) == 16
 
 
+def test_aes_128_keys_and_generate_and_export_data_key(kms: Kms) -> None:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    aes = kms.json("create-key", "--key-spec", "Aliyun_AES_128")["KeyMetadata"]
+    assert aes["KeySpec"] == "AES_128"
+    assert kms.json("create-key", "--key-spec", "AES_128")["KeyMetadata"]["KeySpec"] == "AES_128"
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    made = kms.json(
+        "generate-and-export-data-key", "--key-id", aes["KeyId"],
+        "--public-key-blob", base64.b64encode(der).decode(), "--wrapping-key-spec", "RSA_2048",
+        "--wrapping-algorithm", "RSAES_OAEP_SHA_256", "--number-of-bytes", "20",
+    )  # fmt: skip
+    assert "Plaintext" not in made
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    text = private.decrypt(base64.b64decode(made["ExportedDataKey"]), oaep)
+    opened = kms.json("decrypt", "--ciphertext-blob", made["CiphertextBlob"])
+    assert base64.b64decode(opened["Plaintext"]) == text
+    assert len(base64.b64decode(text)) == 20
+
+
 # -- aliases ------------------------------------------------------------------------------
 
 
