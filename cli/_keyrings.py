@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kmskit.cli._files import read_blob
+from kmskit.cli._kms_caller import principal_arn
 from kmskit.cli._wrapping_keys import (
     ALIYUN_KMS,
     AWS_KMS,
@@ -25,7 +26,7 @@ from kmskit.cli._wrapping_keys import (
     Role,
     WrappingKeySpec,
 )
-from kmskit.cli.keystore_admin import open_home, principal_arn
+from kmskit.cli.keystore_admin import open_home
 
 if TYPE_CHECKING:
     from kmskit.envelope import Keyring
