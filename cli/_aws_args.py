@@ -39,6 +39,7 @@ from kmskit.keystore.api import AwsParam, kebab
 
 __all__ = ["AwsCommand", "AwsParam", "GlobalOptions", "kebab", "parse_request"]
 
+
 class AwsCommand(click.Command):
     """A click command whose arguments are parsed the AWS CLI way (see the module doc).
 
