@@ -283,7 +283,6 @@ def pem_decode(data: bytes | str, labels: tuple[str, ...]) -> bytes:
 
 
 def pem_encode(label: str, der: bytes) -> bytes:
-    b64 = base64.b64encode(der).decode("ascii")
-    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
-    text = "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----", ""])
-    return text.encode("ascii")
+    from kmskit.offline.pem import pem_text
+
+    return pem_text(label, der).encode("ascii")

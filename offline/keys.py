@@ -173,8 +173,9 @@ class PublicKey(NamedTuple):
         )
 
     def spki_pem(self) -> str:
-        body = base64.encodebytes(self.spki_der()).decode("ascii")
-        return f"-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n"
+        from kmskit.offline.pem import pem_text
+
+        return pem_text("PUBLIC KEY", self.spki_der())
 
     def fingerprint(self) -> str:
         """SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex."""
@@ -209,8 +210,9 @@ class PrivateKey(NamedTuple):
         )
 
     def pkcs8_pem(self) -> str:
-        body = base64.encodebytes(self.pkcs8_der()).decode("ascii")
-        return f"-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n"
+        from kmskit.offline.pem import pem_text
+
+        return pem_text("PRIVATE KEY", self.pkcs8_der())
 
     def __repr__(self) -> str:  # never show key material
         return f"PrivateKey(spec={self.spec})"
