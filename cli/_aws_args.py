@@ -27,112 +27,17 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
+from kmskit.cli._aws_globals import GLOBALS, OUTPUTS, GlobalFlag, GlobalOptions, is_flag
 from kmskit.cli._aws_shorthand import ShorthandError, parse_shorthand
 from kmskit.cli._files import load_paramfile
 from kmskit.keystore.api import AwsParam, kebab
 
 __all__ = ["AwsCommand", "AwsParam", "GlobalOptions", "kebab", "parse_request"]
-
-@dataclass(frozen=True)
-class GlobalOptions:
-    """The AWS CLI's global options that mean something locally, plus ``--home``."""
-
-    output: str = "json"
-    query: Any = None  # a compiled JMESPath expression, or None
-    home: str | None = None
-    region: str | None = None  # --region: the region ARNs name
-    principal: str | None = None  # --principal: who calls (docs/authorization.md)
-    paginate: bool = True
-    page_size: int | None = None
-    max_items: int | None = None
-    starting_token: str | None = None
-
-
-@dataclass
-class _Global:
-    flag: str
-    takes_value: bool
-    help: str
-    dest: str = ""  # "" = accepted and ignored
-    paging: bool = False  # only on paginated operations
-    metavar: str = "<value>"
-
-
-_GLOBALS = (
-    _Global(
-        "--output", True, "json (default) or text, as in aws kms.", "output", metavar="json|text"
-    ),
-    _Global("--query", True, "JMESPath expression applied to the response.", "query"),
-    _Global(
-        "--home",
-        True,
-        "Keystore home (default $KMSKIT_HOME, else ~/.kmskit).",
-        "home",
-        metavar="DIR",
-    ),
-    _Global(
-        "--cli-binary-format",
-        True,
-        "base64 (default): blob strings are base64; raw-in-base64-out: raw text.",
-        "binary_format",
-    ),
-    _Global(
-        "--cli-input-json", True, "Read the request from JSON (member names as keys).", "input_json"
-    ),
-    _Global("--starting-token", True, "Resume from a NextToken.", "starting_token", paging=True),
-    _Global("--page-size", True, "Items per underlying call.", "page_size", paging=True),
-    _Global(
-        "--max-items",
-        True,
-        "Stop after this many items; prints NextToken.",
-        "max_items",
-        paging=True,
-    ),
-    _Global("--no-paginate", False, "One call only; show NextMarker and Truncated.", "no_paginate"),
-    _Global(
-        "--region",
-        True,
-        "Region in ARNs (default $AWS_REGION, else the home's region).",
-        "region",
-    ),
-    _Global(
-        "--principal",
-        True,
-        "Act as this IAM principal ARN (default $KMSKIT_PRINCIPAL, else the account root).",
-        "principal",
-        metavar="ARN",
-    ),
-    _Global("--profile", True, "Accepted and ignored."),
-    _Global("--endpoint-url", True, "Accepted and ignored."),
-    _Global("--color", True, "Accepted and ignored."),
-    _Global("--ca-bundle", True, "Accepted and ignored."),
-    _Global("--cli-read-timeout", True, "Accepted and ignored."),
-    _Global("--cli-connect-timeout", True, "Accepted and ignored."),
-    _Global("--no-cli-pager", False, "Accepted and ignored (there is no pager)."),
-    _Global("--no-verify-ssl", False, "Accepted and ignored."),
-    _Global("--no-sign-request", False, "Accepted and ignored."),
-    _Global("--no-cli-auto-prompt", False, "Accepted and ignored."),
-    _Global("--debug", False, "Accepted and ignored (KMSKIT_DEBUG=1 shows tracebacks)."),
-)
-
-_OUTPUTS = ("json", "text")
-_NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d*)?$")
-
-
-def _is_flag(word: str) -> bool:
-    """argparse's rule, near enough: ``-x…`` is a flag unless it is a number or has spaces."""
-    return (
-        word.startswith("-")
-        and word != "-"
-        and " " not in word
-        and not _NEGATIVE_NUMBER.match(word)
-    )
 
 
 class AwsCommand(click.Command):
@@ -171,10 +76,10 @@ class AwsCommand(click.Command):
         ctx.params = {"request": request, "options": options}
         return []
 
-    def _flags(self) -> dict[str, tuple[AwsParam | _Global, bool]]:
+    def _flags(self) -> dict[str, tuple[AwsParam | GlobalFlag, bool]]:
         """Every accepted flag → (what it sets, the boolean value for a boolean flag)."""
-        table: dict[str, tuple[AwsParam | _Global, bool]] = {}
-        for g in _GLOBALS:
+        table: dict[str, tuple[AwsParam | GlobalFlag, bool]] = {}
+        for g in GLOBALS:
             if self.paginated or not g.paging:
                 table[g.flag] = (g, True)
         for p in self.aws_params:
@@ -209,7 +114,7 @@ class AwsCommand(click.Command):
             formatter.write_dl(rows)
         shown = [
             g
-            for g in _GLOBALS
+            for g in GLOBALS
             if (self.paginated or not g.paging)
             and g.dest
             and not (g.flag == "--query" and self.outputs == ("pem",))
@@ -221,14 +126,14 @@ class AwsCommand(click.Command):
         formatter.write_paragraph()
         formatter.write_text(
             "Also accepted and ignored: "
-            + ", ".join(g.flag for g in _GLOBALS if not g.dest)
+            + ", ".join(g.flag for g in GLOBALS if not g.dest)
             + ". Blob values: base64, or fileb://FILE for raw bytes; file://FILE reads any"
             " value from a text file."
         )
 
 
-def _global_row(g: _Global, outputs: tuple[str, ...]) -> tuple[str, str]:
-    if g.flag == "--output" and outputs != _OUTPUTS:  # an operation that prints PEM
+def _global_row(g: GlobalFlag, outputs: tuple[str, ...]) -> tuple[str, str]:
+    if g.flag == "--output" and outputs != OUTPUTS:  # an operation that prints PEM
         if outputs == ("pem",):
             text = "pem, the only format: the PEM text."
         else:
@@ -261,7 +166,7 @@ def parse_request(
     while i < len(tokens):
         token = tokens[i]
         i += 1
-        if not _is_flag(token):
+        if not is_flag(token):
             raise click.UsageError(f"Unknown options: {token}", ctx=ctx)
         name, eq, inline = token.partition("=")
         if name not in flags:
@@ -270,7 +175,7 @@ def parse_request(
         target, positive = flags[name]
         many = isinstance(target, AwsParam) and target.kind in ("list", "structures")
         takes_value = (
-            target.takes_value if isinstance(target, _Global) else target.kind != "boolean"
+            target.takes_value if isinstance(target, GlobalFlag) else target.kind != "boolean"
         )
         values: list[str] = []
         if eq:
@@ -278,12 +183,12 @@ def parse_request(
                 raise click.UsageError(f"{name} takes no value", ctx=ctx)
             values.append(inline)
         if takes_value:
-            while i < len(tokens) and not _is_flag(tokens[i]) and (many or not values):
+            while i < len(tokens) and not is_flag(tokens[i]) and (many or not values):
                 values.append(tokens[i])
                 i += 1
             if not values:
                 raise click.UsageError(f"argument {name}: expected a value", ctx=ctx)
-        if isinstance(target, _Global):
+        if isinstance(target, GlobalFlag):
             if target.dest:
                 chosen[target.dest] = values[0] if takes_value else True
         else:
@@ -384,7 +289,7 @@ def _default_output(outputs: Sequence[str]) -> str:
     ``--output`` would be: silently printing JSON instead would break the script that asked.
     """
     env = os.environ.get("AWS_DEFAULT_OUTPUT", "") or "json"
-    if env not in _OUTPUTS:
+    if env not in OUTPUTS:
         raise click.UsageError(
             f"AWS_DEFAULT_OUTPUT={env} is not supported; use json or text, or pass --output"
         )

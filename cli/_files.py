@@ -17,9 +17,6 @@ from typing import BinaryIO
 
 import click
 
-from kmskit.offline.output_file import check_output
-from kmskit.offline.output_file import write_output as library_write_output
-
 # KMS operations take at most a few KiB; refuse to slurp something enormous by mistake.
 MAX_BLOB = 1 << 20
 
@@ -134,6 +131,9 @@ def stdout_buffer() -> BinaryIO:
 def check_output_path(path: str, *, overwrite: bool, inputs: Iterable[str | None] = ()) -> None:
     """Refuse, before any work is done, an output that could not or should not be written
     (:func:`kmskit.offline.output_file.check_output`)."""
+    # Imported here: read-only verbs (verify, describe-key) never pay for the output machinery.
+    from kmskit.offline.output_file import check_output
+
     check_output(path, overwrite=overwrite, inputs=[*inputs, *inputs_read()])
 
 
@@ -148,4 +148,6 @@ def write_output(path: str, data: bytes, *, overwrite: bool, secret: bool = Fals
         out.write(data)
         out.flush()
         return
+    from kmskit.offline.output_file import write_output as library_write_output
+
     library_write_output(path, data, overwrite=overwrite, secret=secret, inputs=inputs_read())

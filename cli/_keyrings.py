@@ -2,8 +2,8 @@
 
 Key files are read as blob arguments; the keystore is opened the way ``kmskit kms`` opens
 it (``--home``, ``KMSKIT_HOME``, ``KMSKIT_PASSPHRASE`` or a prompt), once, and never
-created; keystore keyrings act as ``KMSKIT_PRINCIPAL`` (else the home account's root), as
-``kmskit kms`` does. The library classes are imported only when a command runs.
+created; keystore keyrings act as ``--principal`` or ``KMSKIT_PRINCIPAL`` (else the home
+account's root), as ``kmskit kms`` does. The library classes are imported only when a command runs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kmskit.cli._files import read_blob
+from kmskit.cli._kms_caller import principal_arn
 from kmskit.cli._wrapping_keys import (
     ALIYUN_KMS,
     AWS_KMS,
@@ -25,7 +26,7 @@ from kmskit.cli._wrapping_keys import (
     Role,
     WrappingKeySpec,
 )
-from kmskit.cli.keystore_admin import open_home, principal_arn
+from kmskit.cli.keystore_admin import open_home
 
 if TYPE_CHECKING:
     from kmskit.envelope import Keyring
@@ -83,6 +84,7 @@ def build_keyrings(
     stack: contextlib.ExitStack,
     *,
     home: str | None,
+    principal: str | None = None,
     force: bool = False,
     role: Role = "encrypt",
     allow_legacy_padding: bool = False,
@@ -109,18 +111,18 @@ def build_keyrings(
             if keystore is None:
                 keystore = stack.enter_context(open_home(home, create=False))
                 _act_in_the_arns_region(keystore, specs, stack)
-            # as kmskit kms: $KMSKIT_PRINCIPAL, else the home account's root
-            principal = principal_arn(None, keystore)
-            with keystore.as_caller(principal=principal), keystore.authorizing(
+            # as kmskit kms: --principal, else $KMSKIT_PRINCIPAL, else the account's root
+            caller = principal_arn(principal, keystore)
+            with keystore.as_caller(principal=caller), keystore.authorizing(
                 "DescribeKey", {"KeyId": f["key"]}
             ):
                 meta = keystore.describe_key(f["key"])
             if meta.key_spec.startswith("RSA_") and meta.key_usage == "ENCRYPT_DECRYPT":
                 keyrings.append(
-                    AwsKmsRsaKeyring.with_keystore(keystore, meta.arn, principal=principal)
+                    AwsKmsRsaKeyring.with_keystore(keystore, meta.arn, principal=caller)
                 )
             else:
-                keyrings.append(KeystoreKeyring(keystore, f["key"], principal=principal))
+                keyrings.append(KeystoreKeyring(keystore, f["key"], principal=caller))
         elif spec.provider == AWS_KMS:
             kms = AwsKmsKeyring(
                 f["key"],

@@ -22,6 +22,7 @@ __all__ = [
     "AWS_CLI_SERVICE",
     "AWS_CLI_SYNTAX",
     "KmsCallFailed",
+    "one_line",
 ]
 
 AWS_CLI_SYNTAX = 252
@@ -56,3 +57,10 @@ class KmsCallFailed(Exception):
                 f" operation: {message}"
             )
         return f"{self.error.code}: {message}"
+
+
+def one_line(text: str) -> str:
+    """Fold a multi-line error (NoMatchingKeyringError lists every attempt) into one line."""
+    first, *rest = text.splitlines() or [""]
+    details = [line.strip().removeprefix("- ") for line in rest if line.strip()]
+    return f"{first}: {'; '.join(details)}" if details else first

@@ -1,8 +1,10 @@
 """The ``kmskit`` console script and ``python -m kmskit``.
 
 ``kmskit --help`` and ``kmskit --version`` alone are answered here without importing click
-(:mod:`kmskit.cli._root_help`); everything else goes to :func:`kmskit.cli.main.run`, which
-loads only the command group it runs.
+(:mod:`kmskit.cli._root_help`), and so are a plain ``kmskit offline verify`` that succeeds
+(:mod:`kmskit.cli.verify_fast_path`) and a plain ``kmskit kms OPERATION``
+(:mod:`kmskit.cli.kms_fast_path`); everything else goes to :func:`kmskit.cli.main.run`,
+which loads only the command group it runs.
 
 Ctrl-C while the rest of the CLI is still being imported (click, the command group: up to
 about 100 ms) would print a KeyboardInterrupt traceback. This module is imported only by the
@@ -50,6 +52,18 @@ def run() -> None:
         _write_and_exit(render_root_help("kmskit", ROOT_HELP, summaries))
     if argv == ["--version"]:
         _write_and_exit(f"kmskit, version {__version__}\n")
+    if argv[:2] == ["offline", "verify"]:
+        from kmskit.cli.verify_fast_path import try_verify
+
+        code = try_verify(argv[2:])
+        if code is not None:
+            sys.exit(code)
+    elif argv[:1] == ["kms"]:
+        from kmskit.cli.kms_fast_path import try_kms
+
+        code = try_kms(argv[1:])
+        if code is not None:
+            sys.exit(code)
     from kmskit.cli.main import run as run_cli
 
     run_cli()

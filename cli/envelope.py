@@ -121,6 +121,13 @@ def _io_options(mode: Mode) -> Callable[[Callable[..., None]], Callable[..., Non
     def decorate(f: Callable[..., None]) -> Callable[..., None]:
         f = HOME_OPTION(f)
         f = click.option(
+            "--principal",
+            metavar="ARN",
+            default=None,
+            help="Keystore keyrings call as this IAM principal (default: $KMSKIT_PRINCIPAL,"
+            " else the home account's root), as kmskit kms --principal does.",
+        )(f)
+        f = click.option(
             "--metadata-format",
             type=click.Choice(["kmskit", "aws"]),
             default="kmskit",
@@ -412,6 +419,7 @@ def encrypt_command(
     suppress_metadata: bool,
     metadata_format: str,
     home: str | None,
+    principal: str | None,
     wrapping_keys: list[WrappingKeySpec],
     wrapping_key_groups: list[WrappingKeySpec],
     context: dict[str, str],
@@ -447,7 +455,12 @@ def encrypt_command(
     )
     with contextlib.ExitStack() as stack:
         keyrings = build_keyrings(
-            specs, stack, home=home, force=force, allow_legacy_padding=allow_legacy_padding
+            specs,
+            stack,
+            home=home,
+            principal=principal,
+            force=force,
+            allow_legacy_padding=allow_legacy_padding,
         )
 
         def op(src: Any, dst: Any, hold: bool) -> MessageInfo | AliyunMessageInfo:
@@ -511,6 +524,7 @@ def decrypt_command(
     suppress_metadata: bool,
     metadata_format: str,
     home: str | None,
+    principal: str | None,
     wrapping_keys: list[WrappingKeySpec],
     wrapping_key_groups: list[WrappingKeySpec],
     context: dict[str, str],
@@ -537,7 +551,9 @@ def decrypt_command(
         metadata_output=metadata_output,
     )
     with contextlib.ExitStack() as stack:
-        keyrings = build_keyrings(specs, stack, home=home, role="decrypt")
+        keyrings = build_keyrings(
+            specs, stack, home=home, principal=principal, role="decrypt"
+        )
 
         def op(src: Any, dst: Any, hold: bool) -> MessageInfo | AliyunMessageInfo:
             from kmskit.envelope.aliyun_message import decrypt_aliyun_stream, sniff_aliyun
@@ -615,6 +631,7 @@ def rewrap_command(
     suppress_metadata: bool,
     metadata_format: str,
     home: str | None,
+    principal: str | None,
     wrapping_keys: list[WrappingKeySpec],
     add_keys: list[WrappingKeySpec],
     remove: tuple[str, ...],
@@ -645,9 +662,16 @@ def rewrap_command(
         metadata_output=metadata_output,
     )
     with contextlib.ExitStack() as stack:
-        unwrapping = build_keyrings(wrapping_keys, stack, home=home, role="decrypt")
+        unwrapping = build_keyrings(
+            wrapping_keys, stack, home=home, principal=principal, role="decrypt"
+        )
         adding = build_keyrings(
-            add_keys, stack, home=home, force=force, allow_legacy_padding=allow_legacy_padding
+            add_keys,
+            stack,
+            home=home,
+            principal=principal,
+            force=force,
+            allow_legacy_padding=allow_legacy_padding,
         )
 
         def op(src: Any, dst: Any, hold: bool) -> MessageInfo:

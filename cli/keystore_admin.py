@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from kmskit.cli._kms_caller import ENV_PASSPHRASE, env_passphrase
+
 if TYPE_CHECKING:
     from kmskit.keystore import Keystore
 
-ENV_PASSPHRASE = "KMSKIT_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 
 HOME_OPTION = click.option(
     "--home",
@@ -27,10 +27,6 @@ HOME_OPTION = click.option(
     default=None,
     help="Keystore home (default: $KMSKIT_HOME, else ~/.kmskit).",
 )
-
-
-def _env_passphrase() -> str | None:
-    return os.environ.get(ENV_PASSPHRASE) or None
 
 
 def _interactive() -> bool:
@@ -52,7 +48,7 @@ def open_home(home: str | None, *, create: bool = True) -> Iterator[Keystore]:
     from kmskit.keystore.home import resolve_home
     from kmskit.offline.errors import PassphraseRequiredError
 
-    passphrase = _env_passphrase()
+    passphrase = env_passphrase()
     try:
         keystore = open_keystore(home, passphrase=passphrase, create=create)
     except PassphraseRequiredError:
@@ -74,7 +70,7 @@ def _new_passphrase(wanted: bool) -> str | None:
     """The passphrase for a new home: KMSKIT_PASSPHRASE, or asked twice with --passphrase."""
     from kmskit.offline.errors import PassphraseRequiredError
 
-    env = _env_passphrase()
+    env = env_passphrase()
     if env is not None:
         return env
     if not wanted:
@@ -203,18 +199,3 @@ def audit_verify(ctx: click.Context, home: str | None) -> None:
     if report.anchor_problem is not None:
         raise AuditLogError(report.anchor_problem)
     click.echo(f"Audit log OK: {report.count} records, head hash {report.head_hash}")
-
-
-def principal_arn(given: str | None, ks: Keystore) -> str:
-    """Who a ``kmskit`` command acts as: ``given`` (--principal), else ``KMSKIT_PRINCIPAL``,
-    else the home account's root (issue 12: the CLI is a configurable principal)."""
-    from kmskit.keystore.policy_principals import Principal, account_root_arn
-    from kmskit.offline.errors import ValidationException
-
-    arn = given or os.environ.get("KMSKIT_PRINCIPAL") or None
-    if arn is None:
-        return account_root_arn(ks.config.account_id, ks.config.partition)
-    try:
-        return Principal(arn).arn
-    except ValueError:
-        raise ValidationException(f"{arn!r} is not an IAM principal ARN") from None

@@ -21,17 +21,18 @@ commands from it and runs them. docs/cli.md lists every deviation from ``aws kms
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from kmskit.cli._aws_args import AwsCommand, GlobalOptions
+from kmskit.cli._aws_args import AwsCommand
+from kmskit.cli._aws_globals import GlobalOptions
 from kmskit.cli._files import check_output_path, write_output
+from kmskit.cli._kms_caller import principal_arn, region
 from kmskit.cli._kms_errors import KmsCallFailed
-from kmskit.cli.keystore_admin import HOME_OPTION, open_home, principal_arn
+from kmskit.cli.keystore_admin import HOME_OPTION, open_home
 from kmskit.keystore.api import (
     Operation,
     Result,
@@ -85,24 +86,13 @@ def _run(operation: Operation, request: dict[str, Any], options: GlobalOptions) 
         raise KmsCallFailed(operation.api, exc) from exc
 
 
-def _region(options: GlobalOptions) -> str | None:
-    """The region ARNs name: --region, else AWS_REGION, else AWS_DEFAULT_REGION (as the
-    AWS CLI picks it), else None for the home's own region."""
-    return (
-        options.region
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or None
-    )
-
-
 @contextmanager
 def _keystore(options: GlobalOptions) -> Iterator[Keystore]:
     meta = click.get_current_context().meta
     home = options.home or meta.get("kmskit.home")
     with open_home(home) as ks:
         principal = principal_arn(options.principal or meta.get("kmskit.principal"), ks)
-        with ks.as_caller(region=_region(options), principal=principal):
+        with ks.as_caller(region=region(options.region), principal=principal):
             yield ks
 
 

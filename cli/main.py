@@ -18,7 +18,7 @@ from types import FrameType
 import click
 
 from kmskit import __version__
-from kmskit.cli._kms_errors import AWS_CLI_OTHER, AWS_CLI_SYNTAX, KmsCallFailed
+from kmskit.cli._kms_errors import AWS_CLI_OTHER, AWS_CLI_SYNTAX, KmsCallFailed, one_line
 from kmskit.cli._lazy import LazyGroup
 from kmskit.cli.commands import COMMANDS, ROOT_HELP
 from kmskit.offline.errors import (
@@ -97,17 +97,10 @@ def kmskit() -> None:
     prints without click (kmskit.cli.entry)."""
 
 
-def _one_line(text: str) -> str:
-    """Fold a multi-line error (NoMatchingKeyringError lists every attempt) into one line."""
-    first, *rest = text.splitlines() or [""]
-    details = [line.strip().removeprefix("- ") for line in rest if line.strip()]
-    return f"{first}: {'; '.join(details)}" if details else first
-
-
-def _print_traceback() -> None:
+def _print_traceback(exc: BaseException) -> None:
     import traceback  # only with KMSKIT_DEBUG=1: it costs start-up for every command
 
-    traceback.print_exc()
+    traceback.print_exception(exc)
 
 
 def exit_code_for(error: KmskitError) -> int:
@@ -140,9 +133,38 @@ def _file_error(exc: OSError) -> str:
 _AWS_CLI_GROUPS = ("kms",)
 
 
+def report_failure(exc: BaseException, *, aws_cli: bool) -> int:
+    """Print the one stderr line for a failure that is not click's, and return the exit
+    code. The click-free fast paths (cli/verify_fast_path.py, cli/kms_fast_path.py) report
+    through here too, so a failure reads the same whichever path ran the command."""
+    debug = os.environ.get("KMSKIT_DEBUG") == "1"
+    if isinstance(exc, BrokenPipeError):
+        return _quiet_broken_pipe()
+    if isinstance(exc, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, UnicodeEncodeError) and "surrogates" in str(exc):
+        # An argument that was not UTF-8 (PEP 383) reached a text field.
+        click.echo("ValidationException: an argument is not valid UTF-8", err=True)
+        return EXIT_USAGE
+    if debug:
+        _print_traceback(exc)
+    if isinstance(exc, KmsCallFailed):
+        click.echo(exc.line(one_line(str(exc.error))), err=True)
+        return exc.exit_code
+    if isinstance(exc, KmskitError):
+        click.echo(f"{exc.code}: {one_line(str(exc))}", err=True)
+        return exit_code_for(exc)
+    if isinstance(exc, OSError):  # the file system said no (a full disk under stdout, …)
+        click.echo(_file_error(exc), err=True)
+        return EXIT_FAILED
+    # A bug: still one line, unless debugging.
+    click.echo(f"InternalError: {type(exc).__name__}: {exc} (KMSKIT_DEBUG=1 shows more)", err=True)
+    return AWS_CLI_OTHER if aws_cli else EXIT_USAGE
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script calls ``sys.exit`` on it)."""
-    debug = os.environ.get("KMSKIT_DEBUG") == "1"
     args = sys.argv[1:] if argv is None else argv
     aws_cli = bool(args) and args[0] in _AWS_CLI_GROUPS
     try:
@@ -171,43 +193,14 @@ def main(argv: list[str] | None = None) -> int:
         return AWS_CLI_SYNTAX if aws_cli else EXIT_USAGE
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except KmsCallFailed as exc:
-        if debug:
-            _print_traceback()
-        click.echo(exc.line(_one_line(str(exc.error))), err=True)
-        return exc.exit_code
-    except KmskitError as exc:
-        if debug:
-            _print_traceback()
-        click.echo(f"{exc.code}: {_one_line(str(exc))}", err=True)
-        return exit_code_for(exc)
-    except BrokenPipeError:
-        return _quiet_broken_pipe()
     except SystemExit as exc:
         # click answers EPIPE by wrapping stdout in its _PacifyFlushWrapper and calling
         # sys.exit(1), with no message; a reader that went away is not a failure.
         if exc.code == 1 and "PacifyFlush" in type(sys.stdout).__name__:
             return _quiet_broken_pipe()
         raise
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
-    except OSError as exc:  # the file system said no (a full disk under stdout, …)
-        if debug:
-            _print_traceback()
-        click.echo(_file_error(exc), err=True)
-        return EXIT_FAILED
-    except Exception as exc:  # a bug: still one line, unless debugging
-        if isinstance(exc, UnicodeEncodeError) and "surrogates" in str(exc):
-            # An argument that was not UTF-8 (PEP 383) reached a text field.
-            click.echo("ValidationException: an argument is not valid UTF-8", err=True)
-            return EXIT_USAGE
-        if debug:
-            _print_traceback()
-        click.echo(
-            f"InternalError: {type(exc).__name__}: {exc} (KMSKIT_DEBUG=1 shows more)", err=True
-        )
-        return AWS_CLI_OTHER if aws_cli else EXIT_USAGE
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_failure(exc, aws_cli=aws_cli)
     return EXIT_OK
 
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kmskit.cli.keystore_admin import ENV_PASSPHRASE, HOME_OPTION, open_home
+from kmskit.cli._kms_caller import ENV_PASSPHRASE
+from kmskit.cli.keystore_admin import HOME_OPTION, open_home
 from kmskit.offline.errors import KmskitError, PassphraseRequiredError
 
 if TYPE_CHECKING:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from kmskit.keystore import _db, _keys, _maintenance
 from kmskit.keystore._aead import gcm_decrypt, gcm_encrypt
@@ -37,6 +38,9 @@ from kmskit.offline.errors import (
 )
 from kmskit.offline.keys import PrivateKey, load_private_key
 from kmskit.offline.specs import EncryptionAlgorithm, KeyUsage, profile
+
+if TYPE_CHECKING:
+    from kmskit.keystore.audit_anchor import Anchor
 
 __all__ = ["KeystoreBase", "Rng"]
 
@@ -67,6 +71,10 @@ class KeystoreBase:
         # the operation name it is for, and the check run in that operation's transaction.
         self._pending_check: tuple[str, Callable[[Operation], None]] | None = None
         self.audit = AuditLog(self._connection)
+        # A deferred group commit's audit anchor state, written once sync_to_disk has made
+        # it durable (it runs on another thread: kmskit serve's sync thread).
+        self._anchor_lock = threading.Lock()
+        self._unsynced_anchor: Anchor | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -108,7 +116,8 @@ class KeystoreBase:
         finally:
             self.config, self._principal = saved
 
-    def group_commit(self, *, defer_sync: bool = False) -> AbstractContextManager[None]:
+    @contextmanager
+    def group_commit(self, *, defer_sync: bool = False) -> Iterator[None]:
         """Run the operations in the block in one transaction, made durable by one fsync
         when the block ends (a server answering many clients at once). Each operation still
         succeeds or fails alone and is audited as usual, but none is durable, and none may
@@ -118,11 +127,36 @@ class KeystoreBase:
         With ``defer_sync`` the block ends without waiting for the disk; the operations are
         durable, and may be acknowledged, only once :meth:`sync_to_disk` has returned after
         it (which may run on another thread while the next group runs here)."""
-        return _db.group_commit(self._connection(), defer_sync=defer_sync)
+        conn = self._connection()
+        with _db.group_commit(conn, defer_sync=defer_sync):
+            yield
+        if defer_sync:
+            # The audit anchor must never be ahead of the disk (a crash would then look like
+            # a truncated log), so it moves in sync_to_disk, after the fsync. Read the state
+            # to anchor now, on the connection's own thread.
+            from kmskit.keystore.audit_anchor import anchor_of
+
+            newest = anchor_of(conn)
+            with self._anchor_lock:
+                self._unsynced_anchor = newest
 
     def sync_to_disk(self) -> None:
-        """Make every committed operation durable (fsync); safe on any thread."""
+        """Make every committed operation durable (fsync), then move the audit anchor up to
+        the deferred group commits that the fsync covered; safe on any thread.
+
+        The anchor state is taken before the fsync: everything committed by then is on disk
+        once it returns. A group committed during the fsync is anchored by the next call.
+        """
+        with self._anchor_lock:
+            newest, self._unsynced_anchor = self._unsynced_anchor, None
         _db.sync_to_disk(self.home / DB_NAME)
+        if newest is not None:
+            from kmskit.keystore.audit_anchor import advance_anchor
+
+            # As after any commit (_db.commit): a failed anchor write does not undo durable
+            # operations; the anchor catches up at the next sync.
+            with suppress(KeystoreError):
+                advance_anchor(self.home, newest, self._master)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

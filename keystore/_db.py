@@ -247,11 +247,13 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
     _begin(conn, "BEGIN IMMEDIATE")
 
 
-def commit(conn: sqlite3.Connection) -> None:
+def commit(conn: sqlite3.Connection, *, durable: bool = True) -> None:
     """Commit (into the group, inside a group commit); on failure roll back and raise
     :class:`KeystoreError`. After a real commit, run the connection's ``after_commit`` hook;
     its failure does not undo a committed operation (the audit anchor it updates catches up
-    on the next commit). Inside a group the hook waits for the group's own commit."""
+    on the next commit). Inside a group the hook waits for the group's own commit, and a
+    commit that is not ``durable`` yet (a deferred group commit) skips it: the hook moves
+    the audit anchor, which must never get ahead of what is on disk."""
     grouped = _grouped(conn)
     try:
         if grouped:
@@ -261,7 +263,7 @@ def commit(conn: sqlite3.Connection) -> None:
     except sqlite3.Error as exc:
         rollback(conn)
         raise KeystoreError(f"keystore commit failed: {exc}") from None
-    if grouped:
+    if grouped or not durable:
         return
     hook = getattr(conn, "after_commit", None)
     if hook is not None:
@@ -318,7 +320,9 @@ def group_commit(conn: sqlite3.Connection, *, defer_sync: bool = False) -> Itera
 
     ``defer_sync`` commits without waiting for the disk (``synchronous = NORMAL``): the
     write lock is released sooner, so the next group can run while :func:`sync_to_disk`
-    (on another thread) makes this one durable. Nothing may be acknowledged before that.
+    (on another thread) makes this one durable. Nothing may be acknowledged before that,
+    and the connection's ``after_commit`` hook (the audit anchor) does not run: the caller
+    moves the anchor once the sync is done (Keystore.sync_to_disk).
     """
     if _grouped(conn):
         raise KeystoreError("group commits do not nest")
@@ -335,7 +339,7 @@ def group_commit(conn: sqlite3.Connection, *, defer_sync: bool = False) -> Itera
                 conn.rollback()
             raise
         conn.grouped = False  # type: ignore[attr-defined]
-        commit(conn)
+        commit(conn, durable=not defer_sync)
     finally:
         if defer_sync:
             conn.execute("PRAGMA synchronous = FULL")

@@ -36,6 +36,7 @@ from kmskit.offline.output_file import write_output
 __all__ = [
     "ANCHOR_NAME",
     "Anchor",
+    "advance_anchor",
     "anchor_of",
     "check_anchor",
     "read_anchor",
@@ -165,17 +166,25 @@ def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
 
 def update_anchor(conn: sqlite3.Connection, home: Path, mac: Mac) -> None:
     """Bring the anchor up to the newest committed state (never backwards). Call after a
-    commit, outside any transaction. Raises :class:`KeystoreError` on an I/O failure.
+    commit that is on stable storage, outside any transaction. Raises
+    :class:`KeystoreError` on an I/O failure."""
+    advance_anchor(home, anchor_of(conn), mac)
+
+
+def advance_anchor(home: Path, newest: Anchor, mac: Mac) -> None:
+    """Move the anchor forward to ``newest`` (never backwards). ``newest`` must be durable
+    in the database already: :func:`update_anchor` after a synced commit, or the state a
+    deferred group commit left, once the log has been synced (Keystore.sync_to_disk).
+    Raises :class:`KeystoreError` on an I/O failure.
 
     The older of the two slots is overwritten in place: a write torn by a crash spoils at
     most that slot, and the other still holds an earlier, valid state. No fsync: the
-    database committed (and synced) first, so whatever a crash leaves of the anchor is at
+    database is on stable storage first, so whatever a crash leaves of the anchor is at
     most behind the database, never ahead of it, and being behind is allowed.
     """
     path = home / ANCHOR_NAME
     try:
         with _home_locked(home):
-            newest = anchor_of(conn)
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
             except FileNotFoundError:

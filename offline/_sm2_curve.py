@@ -29,6 +29,25 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, Final
 
+from kmskit.offline._sm2_params import (
+    A_INT as A_INT,
+)
+from kmskit.offline._sm2_params import (
+    B_INT as B_INT,
+)
+from kmskit.offline._sm2_params import (
+    GX_INT as GX_INT,
+)
+from kmskit.offline._sm2_params import (
+    GY_INT as GY_INT,
+)
+from kmskit.offline._sm2_params import (
+    N_INT as N_INT,
+)
+from kmskit.offline._sm2_params import (
+    P_INT as P_INT,
+)
+
 _int: Callable[[int], Any]
 _inv: Callable[[Any, Any], Any]
 try:
@@ -48,14 +67,7 @@ except ImportError:  # pragma: no cover - exercised only without the "fast" extr
 Affine = tuple[Any, Any]
 Jacobian = tuple[Any, Any, Any]
 
-# GB/T 32918.5 recommended curve parameters (sm2p256v1): y² = x³ + ax + b over GF(p), a = −3.
-P_INT: Final = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
-A_INT: Final = P_INT - 3
-B_INT: Final = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93
-N_INT: Final = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
-GX_INT: Final = 0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7
-GY_INT: Final = 0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0
-
+# GB/T 32918.5 recommended curve parameters (sm2p256v1) live in offline/_sm2_params.py.
 _P: Final = _int(P_INT)
 _B: Final = _int(B_INT)
 _SQRT_EXP: Final = _int((P_INT + 1) // 4)  # p ≡ 3 (mod 4)

@@ -10,7 +10,7 @@ import binascii
 import re
 from typing import Final
 
-from kmskit.offline import _sm2_curve as _c
+from kmskit.offline._sm2_params import N_INT, P_INT
 from kmskit.offline.errors import (
     CiphertextFormatError,
     KeyFormatError,
@@ -18,7 +18,7 @@ from kmskit.offline.errors import (
     SignatureFormatError,
 )
 
-N: Final = _c.N_INT
+N: Final = N_INT
 _SCALAR_BYTES: Final = 32
 
 
@@ -136,7 +136,7 @@ def decode_ciphertext(data: bytes, enc: str) -> tuple[int, int, bytes, bytes]:
         c0, c1 = der_next(data, h1, end, 0x04, err)
         if c1 != end:
             raise err("extra fields in the ciphertext SEQUENCE")
-        if not (x < _c.P_INT and y < _c.P_INT):
+        if not (x < P_INT and y < P_INT):
             raise err("C1 coordinate out of range")
         if h1 - h0 != 32:
             raise err("C3 must be 32 bytes")
@@ -144,12 +144,15 @@ def decode_ciphertext(data: bytes, enc: str) -> tuple[int, int, bytes, bytes]:
             raise err("empty C2")
         return x, y, data[h0:h1], data[c0:c1]
     # Raw: which reading of C1 (with or without 04) is a curve point decides the layout.
+    # The curve arithmetic (and gmpy2) loads only here, not for every DER signature check.
+    from kmskit.offline import _sm2_curve
+
     for off in (1, 0) if data[:1] == b"\x04" else (0,):
         if len(data) < off + 64 + 32 + 1:
             continue
         x = int.from_bytes(data[off : off + 32], "big")
         y = int.from_bytes(data[off + 32 : off + 64], "big")
-        if _c.is_on_curve(x, y):
+        if _sm2_curve.is_on_curve(x, y):
             rest = data[off + 64 :]
             if enc == "C1C3C2":
                 return x, y, rest[:32], rest[32:]
@@ -280,7 +283,6 @@ def pem_decode(data: bytes | str, labels: tuple[str, ...]) -> bytes:
 
 
 def pem_encode(label: str, der: bytes) -> bytes:
-    b64 = base64.b64encode(der).decode("ascii")
-    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
-    text = "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----", ""])
-    return text.encode("ascii")
+    from kmskit.offline.pem import pem_text
+
+    return pem_text(label, der).encode("ascii")

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
@@ -83,7 +81,12 @@ _EC_CURVES: dict[KeySpec, ec.EllipticCurve] = {
 # _SERIALIZATION_NOTE: cryptography's serialization package imports its SSH key support (and
 # the ciphers behind it) on import, a sizeable share of a CLI command's start-up. Modules that
 # only name these key types (the keystore, for one) should not pay for it, so the functions
-# that parse or encode keys import it themselves.
+# that encode keys import it themselves, and the loaders come from offline/_pyca_loaders.py,
+# which takes cryptography's own loader functions without that import.
+#
+# PublicKey, PrivateKey and the spec profiles are NamedTuples, not dataclasses, for the same
+# reason: importing ``dataclasses`` imports ``inspect`` (and ``ast``, ``dis``, ``tokenize``),
+# about 25 ms before any work, on the path of every ``kmskit offline verify``.
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 # A sanity bound: no KMS public key, certificate or JSON document comes near 1 MiB.
 _MAX_INPUT = 1 << 20
@@ -118,8 +121,7 @@ def _spec_of(key: AnyPublicKey) -> KeySpec:
     raise UnsupportedKeySpecError(f"{type(key).__name__} keys are not a KMS key spec")
 
 
-@dataclass(frozen=True)
-class PublicKey:
+class PublicKey(NamedTuple):
     """A public key with the metadata KMS attaches to it.
 
     ``usage`` is ``None`` when the input did not say (a bare PEM); the algorithm lists then
@@ -171,8 +173,9 @@ class PublicKey:
         )
 
     def spki_pem(self) -> str:
-        body = base64.encodebytes(self.spki_der()).decode("ascii")
-        return f"-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n"
+        from kmskit.offline.pem import pem_text
+
+        return pem_text("PUBLIC KEY", self.spki_der())
 
     def fingerprint(self) -> str:
         """SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex."""
@@ -181,8 +184,7 @@ class PublicKey:
         return hashlib.sha256(self.spki_der()).hexdigest()
 
 
-@dataclass(frozen=True)
-class PrivateKey:
+class PrivateKey(NamedTuple):
     """A private key (for example a data key pair's) with its inferred KMS key spec."""
 
     key: AnyPrivateKey
@@ -208,8 +210,9 @@ class PrivateKey:
         )
 
     def pkcs8_pem(self) -> str:
-        body = base64.encodebytes(self.pkcs8_der()).decode("ascii")
-        return f"-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n"
+        from kmskit.offline.pem import pem_text
+
+        return pem_text("PRIVATE KEY", self.pkcs8_der())
 
     def __repr__(self) -> str:  # never show key material
         return f"PrivateKey(spec={self.spec})"
@@ -271,10 +274,10 @@ def _public_from_pem(text: bytes) -> AnyPublicKey:
     if label == "CERTIFICATE":
         return _public_from_certificate(der)
     if label == "RSA PUBLIC KEY":  # PKCS#1, as `openssl rsa -RSAPublicKey_out` writes it
-        from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+        from kmskit.offline._pyca_loaders import load_der_public_key
 
         try:
-            return serialization.load_der_public_key(_pkcs1_to_spki(der))  # type: ignore[return-value]
+            return load_der_public_key(_pkcs1_to_spki(der))  # type: ignore[return-value]
         except ValueError:
             raise KeyFormatError("malformed RSA PUBLIC KEY") from None
     if label != "PUBLIC KEY":
@@ -305,10 +308,10 @@ def _public_from_der(der: bytes) -> AnyPublicKey:
 
 
 def _public_from_spki(der: bytes) -> AnyPublicKey:
-    from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+    from kmskit.offline._pyca_loaders import load_der_public_key  # see _SERIALIZATION_NOTE
 
     try:
-        key = serialization.load_der_public_key(der)
+        key = load_der_public_key(der)
     except UnsupportedAlgorithm:
         return _public_from_unsupported_spki(der)
     except ValueError:
@@ -382,6 +385,8 @@ def _public_from_certificate(der: bytes) -> AnyPublicKey:
 
 
 def _load_public_json(text: bytes) -> PublicKey:
+    import json  # only JSON inputs need it: a PEM verify does not pay for it at start-up
+
     try:
         doc = json.loads(text)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -467,9 +472,7 @@ def _with_json_algorithms(pub: PublicKey, doc: dict[str, Any]) -> PublicKey:
         lists[key] = parsed
     if not lists:
         return pub
-    from dataclasses import replace
-
-    return replace(pub, **lists)
+    return pub._replace(**lists)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,6 +494,8 @@ def load_private_key(data: bytes) -> PrivateKey:
         return _private_from_der(data)  # binary DER: never strip it
     stripped = data.strip()
     if stripped.startswith(b"{"):
+        import json
+
         try:
             doc = json.loads(stripped)
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -520,10 +525,10 @@ def load_private_key(data: bytes) -> PrivateKey:
 
 
 def _private_from_der(der: bytes) -> PrivateKey:
-    from cryptography.hazmat.primitives import serialization  # see _SERIALIZATION_NOTE
+    from kmskit.offline._pyca_loaders import load_der_private_key  # see _SERIALIZATION_NOTE
 
     try:
-        key = serialization.load_der_private_key(der, password=None)
+        key = load_der_private_key(der, password=None)
     except UnsupportedAlgorithm:
         from kmskit.offline.sm2 import SM2PrivateKey
 

@@ -11,7 +11,6 @@ A failed check raises: ``verify`` returns ``True`` or raises
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 
 from cryptography.exceptions import InvalidSignature
@@ -137,14 +136,20 @@ def _digest(algorithm: SigningAlgorithm, message_type: MessageType, message: byt
     """The hash KMS signs: computed here for RAW, passed through for DIGEST."""
     if message_type is MessageType.DIGEST:
         return message
-    return hashlib.new(signing_profile(algorithm).hash.value, message).digest()
+    # cryptography's hashes, not hashlib: they are loaded already, and hashlib would load a
+    # second OpenSSL binding (about 4 ms of every verify's start-up). Same OpenSSL digests.
+    h = hashes.Hash(pyca_hash(signing_profile(algorithm).hash))
+    h.update(message)
+    return h.finalize()
 
 
 def _ed25519ph_prehash(digest: bytes) -> bytes:
     """KMS hashes an ED25519_PH_SHA_512 DIGEST once more (KMS API reference, Sign
     MessageType): the Ed25519ph message is the caller's 64-byte digest, so PH = SHA-512 of it.
     """
-    return hashlib.sha512(digest).digest()
+    h = hashes.Hash(hashes.SHA512())
+    h.update(digest)
+    return h.finalize()
 
 
 def _hash(algorithm: SigningAlgorithm) -> hashes.HashAlgorithm:

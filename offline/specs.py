@@ -12,9 +12,8 @@ Alibaba Cloud KMS "Key types" for the Alibaba spelling of the same specs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from kmskit.offline.errors import ValidationException
 
@@ -204,8 +203,7 @@ class DataKeySpec(StrEnum):
         return 32 if self is DataKeySpec.AES_256 else 16
 
 
-@dataclass(frozen=True)
-class SigningProfile:
+class SigningProfile(NamedTuple):
     """How a KMS signing algorithm hashes, and which message types KMS accepts for it.
 
     ``digest_length`` is the exact length of a DIGEST (or EXTERNAL_MU) input.
@@ -245,8 +243,7 @@ _SIGNING: dict[SigningAlgorithm, SigningProfile] = {
 }
 
 
-@dataclass(frozen=True)
-class SpecProfile:
+class SpecProfile(NamedTuple):
     """What KMS allows for one key spec, per key usage."""
 
     usages: tuple[KeyUsage, ...]

@@ -8,12 +8,12 @@ separators, ASCII, one trailing newline), so the same document is always the sam
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, Literal, TypeVar
 
+from kmskit.offline.pem import pem_text
 from kmskit.vectors._drbg import Drbg
 from kmskit.vectors._notes import FLAGS
 
@@ -140,9 +140,7 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
 
 def pem(label: str, der: bytes) -> str:
     """PEM with 64-character lines (RFC 7468 strict form)."""
-    b64 = base64.b64encode(der).decode("ascii")
-    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
-    return "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----", ""])
+    return pem_text(label, der)
 
 
 def flip_bit(data: bytes, rng: Drbg, *, low_half: bool = False) -> bytes:

@@ -288,6 +288,22 @@ def test_keystore_keyring_across_processes(tmp_path: Path, work: Path) -> None:
     records = [json.loads(line) for line in run("audit", "list").stdout.splitlines()]
     assert records[-1]["Principal"] == eve
     assert records[-1]["Outcome"] == "AccessDeniedException"
+    # --principal says the same per command, and wins over the variable.
+    env["KMSKIT_PRINCIPAL"] = eve
+    root = records[-2]["Principal"]
+    assert root.endswith(":root")
+    again = run("decrypt", "data.kmskit", "-o", "root.out", "--wrapping-key", spec,
+                "--principal", root)
+    del env["KMSKIT_PRINCIPAL"]
+    assert (again.returncode, again.stderr) == (0, "")
+    assert (work / "root.out").read_bytes() == DATA
+    refused = run("encrypt", "data.bin", "-o", "eve.kmskit", "--wrapping-key", spec,
+                  "--principal", eve)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"AccessDeniedException: User: {eve} is not authorized")
+    assert not (work / "eve.kmskit").exists()
+    records = [json.loads(line) for line in run("audit", "list").stdout.splitlines()]
+    assert [r["Principal"] for r in records[-2:]] == [root, eve]
 
 
 def test_keystore_home_missing_or_sealed(tmp_path: Path, work: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kmskit.keystore import Keystore, open_keystore
+from kmskit.keystore.audit_anchor import read_anchor
 from kmskit.offline.errors import KeystoreError, NotFoundException
 
 
@@ -67,6 +68,27 @@ def test_deferred_sync_commits_then_syncs(ks: Keystore, home: Path) -> None:
     assert ks.describe_key(key.key_id).key_id == key.key_id
     # The connection is back to synchronous=FULL for everything else.
     assert ks._connection().execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_the_audit_anchor_waits_for_the_deferred_sync(ks: Keystore, home: Path) -> None:
+    """The anchor says how far the log reached; after a crash the log is checked against it.
+    Written before the log is on disk, it could claim records a power cut took away, and
+    the keystore would then look tampered with. So a deferred group moves it only once
+    sync_to_disk has run, and a synced commit moves it at once."""
+    ks.create_key()  # a plain commit: durable, so anchored straight away
+    anchored = read_anchor(home)
+    assert anchored is not None and anchored.count == ks.audit.verify().count
+    with ks.group_commit(defer_sync=True):
+        ks.create_key()
+        ks.list_keys()
+    head = ks.audit.verify()
+    assert head.count == anchored.count + 2
+    assert read_anchor(home) == anchored  # committed, but not yet known to be on disk
+    ks.sync_to_disk()
+    after = read_anchor(home)
+    assert after is not None and (after.count, after.head.hex()) == (head.count, head.head_hash)
+    ks.sync_to_disk()  # nothing new: the anchor stays where it is
+    assert read_anchor(home) == after
 
 
 def test_groups_do_not_nest(ks: Keystore) -> None:
