@@ -107,6 +107,15 @@ def test_aes_128_material_imports_16_bytes(ks: Keystore) -> None:
     assert AESGCM(material).decrypt(blob[21:33], blob[33:], blob[:33]) == b"imported"
 
 
+def test_aes_128_key_wraps_envelope_data_keys(ks: Keystore) -> None:
+    from kmskit.envelope import decrypt, encrypt
+    from kmskit.envelope.keyrings import KeystoreKeyring
+
+    keyring = KeystoreKeyring(ks, ks.create_key(key_spec="AES_128").key_id)
+    message = encrypt(b"enveloped", keyrings=keyring, encryption_context=CONTEXT)
+    assert decrypt(message, keyrings=keyring)[0] == b"enveloped"
+
+
 # -- Alibaba's rules --------------------------------------------------------------------------
 
 
