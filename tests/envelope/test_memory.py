@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -74,8 +75,10 @@ def _scratch_dir(tmp_path: Path) -> Path:
     ],
 )
 def test_memory_is_flat(algorithm: str, verify_before_release: bool, tmp_path: Path) -> None:
-    scratch = _scratch_dir(tmp_path)
-    path = scratch / f"kmskit-memory-test-{algorithm}.msg"
+    # A name of its own: several checkouts may run this test at once on one machine, and a
+    # fixed name in the shared /dev/shm let one run delete another's file mid-test.
+    scratch = Path(tempfile.mkdtemp(prefix="kmskit-memory-test-", dir=_scratch_dir(tmp_path)))
+    path = scratch / f"{algorithm}.msg"
     try:
         tracemalloc.start()
         with path.open("wb") as dst:
@@ -95,6 +98,7 @@ def test_memory_is_flat(algorithm: str, verify_before_release: bool, tmp_path: P
     finally:
         tracemalloc.stop()
         path.unlink(missing_ok=True)
+        scratch.rmdir()
     assert info.plaintext_length == SIZE
     assert sink.count == SIZE
     assert sink.hash.hexdigest() == _expected_digest(SIZE)
