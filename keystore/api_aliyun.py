@@ -38,6 +38,7 @@ from kmskit.keystore._keys import key_material_id
 from kmskit.keystore.api import Operation, Result, call, kebab, response, wipe_result
 from kmskit.keystore.api_table import operation_named
 from kmskit.offline.errors import KmsError, KmskitError
+from kmskit.offline.pem import pem_text
 from kmskit.offline.specs import ALIBABA_KEY_SPECS, ALIBABA_KEY_USAGES
 
 if TYPE_CHECKING:
@@ -557,8 +558,7 @@ def _get_public_key(c: _Call) -> dict[str, Any]:
     meta = _describe(c, c.key_id())
     version = _check_version(c, meta)
     der = _raw(c.call("GetPublicKey", {"KeyId": meta["KeyId"]})["PublicKey"])
-    body = base64.encodebytes(der).decode("ascii")
-    pem = f"-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n"
+    pem = pem_text("PUBLIC KEY", der)  # RFC 7468 lines of 64, as Alibaba's PEM has
     return {"KeyId": meta["KeyId"], "KeyVersionId": version, "PublicKey": pem}
 
 

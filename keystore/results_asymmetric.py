@@ -8,7 +8,6 @@ it out of ``repr`` and offer ``wipe()``; after ``wipe()``, ``to_response()`` rai
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,8 +92,9 @@ class PublicKeyResult:
 
     def to_pem(self) -> str:
         """The public key as a PEM ``PUBLIC KEY`` block (for ``--output pem``)."""
-        body = base64.encodebytes(self.public_key).decode("ascii")
-        return f"-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n"
+        from kmskit.offline.pem import pem_text
+
+        return pem_text("PUBLIC KEY", self.public_key)
 
 
 @dataclass(frozen=True)
