@@ -27,7 +27,6 @@ def _exit_on_early_interrupt(signum: int, frame: object) -> None:
 signal.signal(signal.SIGINT, _exit_on_early_interrupt)
 
 from kmskit import __version__  # noqa: E402
-from kmskit.cli.commands import COMMANDS, ROOT_HELP  # noqa: E402
 
 _HELP_FLAGS = (["--help"], ["-h"])
 
@@ -47,6 +46,7 @@ def run() -> None:
     argv = sys.argv[1:]
     if argv in _HELP_FLAGS:
         from kmskit.cli._root_help import render_root_help
+        from kmskit.cli.commands import COMMANDS, ROOT_HELP
 
         summaries = [(name, COMMANDS[name].summary) for name in sorted(COMMANDS)]
         _write_and_exit(render_root_help("kmskit", ROOT_HELP, summaries))
