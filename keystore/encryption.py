@@ -7,24 +7,26 @@ spec: docs/keystore.md#symmetric-operations, docs/keystore.md#asymmetric-operati
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from kmskit.keystore import _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow, is_symmetric_encryption, key_material_id
 from kmskit.keystore._operation import Operation
 from kmskit.keystore._wipe import wipe
-from kmskit.keystore.results import (
-    DataKeyResult,
-    DecryptResult,
-    EncryptResult,
-    RandomResult,
-    ReEncryptResult,
-)
-from kmskit.offline.encryption import decrypt as offline_decrypt
-from kmskit.offline.encryption import encrypt as offline_encrypt
 from kmskit.offline.errors import ValidationException
-from kmskit.offline.keys import PublicKey
 from kmskit.offline.specs import EncryptionAlgorithm, KeySpec, KeyUsage, max_plaintext, profile
+
+# The results and the asymmetric cryptography load when an operation of this family runs:
+# every Keystore carries this mixin, and most commands (DescribeKey …) never encrypt.
+if TYPE_CHECKING:
+    from kmskit.keystore.results_encryption import (
+        DataKeyResult,
+        DecryptResult,
+        EncryptResult,
+        RandomResult,
+        ReEncryptResult,
+    )
 
 __all__ = ["EncryptionOperations"]
 
@@ -62,6 +64,8 @@ class EncryptionOperations(KeystoreBase):
             if len(plaintext) > max_plaintext(row.key_spec, algorithm):
                 raise ValidationException("the plaintext is too long for this key")
             ciphertext, _ = self._encrypt_with(row, plaintext, op.context, algorithm)
+            from kmskit.keystore.results_encryption import EncryptResult
+
             return EncryptResult(ciphertext, self.config.key_arn(row.key_id), algorithm.value)
 
     def decrypt(
@@ -92,6 +96,8 @@ class EncryptionOperations(KeystoreBase):
                 op, ciphertext_blob, op.context, key_id, algorithm
             )
             op.secrets.append(plaintext)
+            from kmskit.keystore.results_encryption import DecryptResult
+
             return DecryptResult(
                 key_id=self.config.key_arn(row.key_id),
                 plaintext=plaintext,
@@ -142,6 +148,8 @@ class EncryptionOperations(KeystoreBase):
                 )
             finally:
                 wipe(plaintext)
+            from kmskit.keystore.results_encryption import ReEncryptResult
+
             return ReEncryptResult(
                 ciphertext_blob=blob,
                 source_key_id=self.config.key_arn(source.key_id),
@@ -215,6 +223,8 @@ class EncryptionOperations(KeystoreBase):
             blob, material_id = self._seal_blob(row, data_key, op.context)
             if not with_plaintext:
                 wipe(data_key)
+            from kmskit.keystore.results_encryption import DataKeyResult
+
             return DataKeyResult(
                 ciphertext_blob=blob,
                 plaintext=data_key if with_plaintext else None,
@@ -229,6 +239,8 @@ class EncryptionOperations(KeystoreBase):
         with self._operation("GenerateRandom", NumberOfBytes=number_of_bytes) as op:
             random = bytearray(self._rng(_params.number_of_bytes(number_of_bytes)))
             op.secrets.append(random)
+            from kmskit.keystore.results_encryption import RandomResult
+
             return RandomResult(random)
 
     # -- both kinds of ciphertext -------------------------------------------------------------
@@ -249,6 +261,9 @@ class EncryptionOperations(KeystoreBase):
             return self._seal_blob(row, plaintext, context)
         if context:
             raise ValidationException(_NO_CONTEXT)
+        from kmskit.offline.encryption import encrypt as offline_encrypt
+        from kmskit.offline.keys import PublicKey
+
         public = PublicKey.from_key(
             self._private_key(row).key.public_key(), usage=KeyUsage.ENCRYPT_DECRYPT
         )
@@ -278,5 +293,7 @@ class EncryptionOperations(KeystoreBase):
         self._require_encryption_key(given, algorithm)
         if context:
             raise ValidationException(_NO_CONTEXT)
+        from kmskit.offline.encryption import decrypt as offline_decrypt
+
         private = self._private_key(given)
         return given, bytearray(offline_decrypt(private, bytes(ciphertext), algorithm)), None
