@@ -20,6 +20,7 @@ constraints", "Retiring and revoking grants"; API Reference CreateGrant, GrantCo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ _SYMMETRIC_ENCRYPTION = (
     "GenerateDataKeyPairWithoutPlaintext",
 )
 _SYMMETRIC_SPECS = ("SYMMETRIC_DEFAULT", "SM4")  # kmskit.offline.specs names (Alibaba's mapped)
-_NAME = re.compile(r"[a-zA-Z0-9:/_-]{1,256}")
+_NAME = r"[a-zA-Z0-9:/_-]{1,256}"
 _MAX_CONSTRAINT_PAIRS = 8
 _MAX_CONSTRAINT_VALUE = 384
 MAX_GRANT_TOKENS = 10
@@ -98,6 +99,13 @@ class Grant:
         elif self.subset is not None:
             entry["Constraints"] = {"EncryptionContextSubset": dict(self.subset)}
         return entry
+
+
+@functools.cache
+def _name_pattern() -> re.Pattern[str]:
+    # Compiled on first use: every authorization loads this module, CreateGrant alone
+    # checks a grant name.
+    return re.compile(_NAME)
 
 
 def is_symmetric_encryption_key(key: KeyFacts) -> bool:
@@ -204,7 +212,7 @@ def validate_grant_request(
             raise ValidationException(
                 "encryption context grant constraints need a symmetric encryption key"
             )
-    if name is not None and (not isinstance(name, str) or not _NAME.fullmatch(name)):
+    if name is not None and (not isinstance(name, str) or not _name_pattern().fullmatch(name)):
         raise ValidationException("Name must be 1 to 256 characters of a-z A-Z 0-9 : / _ -")
     return GrantParameters(grantee, tuple(chosen), retiring, equals, subset, name)
 

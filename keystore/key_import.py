@@ -24,7 +24,6 @@ from kmskit.keystore import _keys, _materials, _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow, KeyState, Origin, is_symmetric_encryption, key_class
 from kmskit.keystore._limits import IMPORT_PARAMETERS_VALID_HOURS, MAX_VALID_TO_DAYS
-from kmskit.keystore._materials import ImportParametersRow
 from kmskit.keystore._operation import Operation
 from kmskit.keystore._time import from_ms, to_ms
 from kmskit.keystore._wipe import wipe
@@ -48,6 +47,7 @@ from kmskit.offline.specs import (
 # The results, the key code and the unwrapping load when an import operation runs: every
 # Keystore carries this mixin, and most commands never import key material.
 if TYPE_CHECKING:
+    from kmskit.keystore._material_rows import ImportParametersRow
     from kmskit.keystore.results_material import ImportKeyMaterialResult, ImportParameters
     from kmskit.offline.keys import PrivateKey
 
@@ -101,6 +101,8 @@ class KeyImportOperations(KeystoreBase):
                 )
             finally:
                 wipe(pkcs8)
+            from kmskit.keystore._material_rows import ImportParametersRow
+
             stored = ImportParametersRow(
                 parameters_id, row.key_id, algorithm.value, spec.value, to_ms(valid_to), sealed
             )

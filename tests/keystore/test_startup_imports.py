@@ -64,6 +64,7 @@ NOT_NEEDED = (
     "kmskit.keystore.results_key_model",
     "kmskit.keystore.results_material",
     "kmskit.keystore._aead",
+    "kmskit.keystore._material_rows",
     "kmskit.keystore._csr_der",
     "kmskit.keystore.blob",
     "kmskit.offline.agreement",
