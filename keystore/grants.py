@@ -23,9 +23,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from kmskit.keystore._grant_operations import GRANT_OPERATIONS
 from kmskit.keystore.policy_context import GrantRequest, KeyFacts, RequestContext
@@ -66,8 +65,10 @@ MAX_GRANT_TOKENS = 10
 _MAX_GRANT_TOKEN = 8192
 
 
-@dataclass(frozen=True)
-class Grant:
+# Grant and GrantParameters are NamedTuples, not frozen dataclasses: every operation's
+# authorization loads this module, and a NamedTuple class costs a fifth of a dataclass to
+# create (start-up; tests/keystore/test_startup_imports.py).
+class Grant(NamedTuple):
     """One grant on one key, as ListGrants shows it."""
 
     grant_id: str
@@ -152,8 +153,7 @@ def _constraint_map(value: object, field: str) -> dict[str, str] | None:
     return pairs
 
 
-@dataclass(frozen=True)
-class GrantParameters:
+class GrantParameters(NamedTuple):
     """CreateGrant's parameters once checked (operations without repeats, in order)."""
 
     grantee_principal: str
