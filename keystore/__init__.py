@@ -30,22 +30,7 @@ if TYPE_CHECKING:
     from kmskit.keystore.audit import AuditLog, AuditRecord, AuditVerification
     from kmskit.keystore.home import HomeConfig, resolve_home
     from kmskit.keystore.keystore import Keystore
-    from kmskit.keystore.results import (
-        AliasEntry,
-        AliasListPage,
-        DataKeyResult,
-        DecryptResult,
-        DeletionSchedule,
-        EncryptResult,
-        ExportedDataKeyResult,
-        KeyListEntry,
-        KeyListPage,
-        KeyMetadata,
-        RandomResult,
-        ReEncryptResult,
-        Tag,
-        TagListPage,
-    )
+    from kmskit.keystore.results import KeyMetadata
     from kmskit.keystore.results_asymmetric import (
         DataKeyPairResult,
         MacResult,
@@ -54,6 +39,23 @@ if TYPE_CHECKING:
         SignResult,
         VerifyMacResult,
         VerifyResult,
+    )
+    from kmskit.keystore.results_encryption import (
+        DataKeyResult,
+        DecryptResult,
+        EncryptResult,
+        ExportedDataKeyResult,
+        RandomResult,
+        ReEncryptResult,
+    )
+    from kmskit.keystore.results_key_model import (
+        AliasEntry,
+        AliasListPage,
+        DeletionSchedule,
+        KeyListEntry,
+        KeyListPage,
+        Tag,
+        TagListPage,
     )
     from kmskit.keystore.results_material import (
         ImportKeyMaterialResult,
@@ -73,20 +75,20 @@ _HOMES = {
     "HomeConfig": "home",
     "resolve_home": "home",
     "Keystore": "keystore",
-    "AliasEntry": "results",
-    "AliasListPage": "results",
-    "DataKeyResult": "results",
-    "DecryptResult": "results",
-    "DeletionSchedule": "results",
-    "EncryptResult": "results",
-    "ExportedDataKeyResult": "results",
-    "KeyListEntry": "results",
-    "KeyListPage": "results",
+    "AliasEntry": "results_key_model",
+    "AliasListPage": "results_key_model",
+    "DataKeyResult": "results_encryption",
+    "DecryptResult": "results_encryption",
+    "DeletionSchedule": "results_key_model",
+    "EncryptResult": "results_encryption",
+    "ExportedDataKeyResult": "results_encryption",
+    "KeyListEntry": "results_key_model",
+    "KeyListPage": "results_key_model",
     "KeyMetadata": "results",
-    "RandomResult": "results",
-    "ReEncryptResult": "results",
-    "Tag": "results",
-    "TagListPage": "results",
+    "RandomResult": "results_encryption",
+    "ReEncryptResult": "results_encryption",
+    "Tag": "results_key_model",
+    "TagListPage": "results_key_model",
     "DataKeyPairResult": "results_asymmetric",
     "MacResult": "results_asymmetric",
     "PublicKeyResult": "results_asymmetric",

@@ -21,26 +21,26 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from kmskit.keystore import _db, _keys, _maintenance
-from kmskit.keystore._aead import gcm_decrypt, gcm_encrypt
 from kmskit.keystore._keys import KeyRow, is_symmetric_encryption
 from kmskit.keystore._operation import Operation, run
 from kmskit.keystore._time import Clock, now
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.audit import AuditLog
-from kmskit.keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header, parse_blob
 from kmskit.keystore.home import DB_NAME, HomeConfig
-from kmskit.keystore.sealing import MasterKey
 from kmskit.offline.errors import (
     IncorrectKeyException,
     InvalidCiphertextException,
     InvalidKeyUsageException,
     KeystoreError,
 )
-from kmskit.offline.keys import PrivateKey, load_private_key
 from kmskit.offline.specs import EncryptionAlgorithm, KeyUsage, profile
 
+# The blob format, its ciphers and the private-key code load when an operation uses key
+# material: every Keystore has this base, and DescribeKey and its kind never do.
 if TYPE_CHECKING:
     from kmskit.keystore.audit_anchor import Anchor
+    from kmskit.keystore.sealing import MasterKey
+    from kmskit.offline.keys import PrivateKey
 
 __all__ = ["KeystoreBase", "Rng"]
 
@@ -219,6 +219,8 @@ class KeystoreBase:
 
     def _private_key(self, row: KeyRow) -> PrivateKey:
         """The private key of an asymmetric key (its sealed PKCS #8)."""
+        from kmskit.offline.keys import load_private_key
+
         material, _ = self._current_material(row)
         try:
             return load_private_key(bytes(material))
@@ -239,6 +241,9 @@ class KeystoreBase:
         self, row: KeyRow, plaintext: bytes | bytearray, context: Mapping[str, str]
     ) -> tuple[bytes, int]:
         """A blob under the key's current material; returns it with the material id."""
+        from kmskit.keystore._aead import gcm_encrypt
+        from kmskit.keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header
+
         key, material_id = self._current_material(row)
         try:
             iv = self._rng(IV_LENGTH)
@@ -257,6 +262,9 @@ class KeystoreBase:
     ) -> tuple[KeyRow, bytearray, int]:
         """Decrypt a blob with the material it names. ``given`` is the key the caller named,
         already resolved: it must be the blob's key (IncorrectKeyException)."""
+        from kmskit.keystore._aead import gcm_decrypt
+        from kmskit.keystore.blob import blob_aad, parse_blob
+
         parsed = parse_blob(ciphertext_blob)
         blob_key = str(parsed.key_id)
         if given is not None and given.key_id != blob_key:

@@ -11,13 +11,14 @@ import struct
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from kmskit.keystore._limits import ALIAS_PREFIX, LIST_KEYS_LIMITS, MAX_KEY_ID
 from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
 from kmskit.keystore._time import from_ms
 from kmskit.keystore.aliases import alias_target
 from kmskit.keystore.home import HomeConfig
-from kmskit.keystore.results import KeyListEntry, KeyListPage, KeyMetadata
+from kmskit.keystore.results import KeyMetadata
 from kmskit.offline.errors import (
     DisabledException,
     InvalidMarkerException,
@@ -33,6 +34,9 @@ from kmskit.offline.specs import (
     KeyUsage,
     profile,
 )
+
+if TYPE_CHECKING:  # loaded by list_keys: DescribeKey and the rest need only KeyMetadata
+    from kmskit.keystore.results_key_model import KeyListPage
 
 __all__ = [
     "KeyRow",
@@ -341,6 +345,8 @@ def list_keys(
     rows = conn.execute(
         "SELECT seq, key_id FROM keys WHERE seq > ? ORDER BY seq LIMIT ?", (after, size + 1)
     ).fetchall()
+    from kmskit.keystore.results_key_model import KeyListEntry, KeyListPage
+
     entries = tuple(
         KeyListEntry(key_id=key_id, key_arn=config.key_arn(key_id)) for _, key_id in rows[:size]
     )

@@ -7,14 +7,17 @@ spec: docs/keystore.md#rotation, docs/keystore.md#importing-key-material
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from kmskit.keystore._keys import KeyState
 
+# Every operation asks work_is_due; only ListKeyRotations and the import operations build
+# these rows, so their dataclasses load with them.
+if TYPE_CHECKING:
+    from kmskit.keystore._material_rows import ImportParametersRow, RotationRow
+
 __all__ = [
-    "ImportParametersRow",
-    "RotationRow",
     "RotationType",
     "add_material",
     "clear_import",
@@ -37,23 +40,6 @@ __all__ = [
 class RotationType(StrEnum):
     AUTOMATIC = "AUTOMATIC"
     ON_DEMAND = "ON_DEMAND"
-
-
-@dataclass(frozen=True)
-class RotationRow:
-    material_id: int
-    created_ms: int
-    rotation_type: RotationType
-
-
-@dataclass(frozen=True)
-class ImportParametersRow:
-    parameters_id: bytes
-    key_id: str
-    wrapping_algorithm: str
-    wrapping_key_spec: str
-    valid_to_ms: int
-    sealed: bytes
 
 
 def work_is_due(conn: sqlite3.Connection, now_ms: int) -> bool:
@@ -134,6 +120,8 @@ def rotations_after(
     conn: sqlite3.Connection, key_id: str, after_material_id: int, limit: int
 ) -> list[RotationRow]:
     """Up to ``limit`` rotations of a key, oldest first, after a material id."""
+    from kmskit.keystore._material_rows import RotationRow
+
     return [
         RotationRow(int(material_id), int(created), RotationType(str(kind)))
         for material_id, created, kind in conn.execute(
@@ -231,6 +219,8 @@ def load_import_parameters(
     if found is None:
         return None
     key_id, algorithm, spec, valid_to, sealed = found
+    from kmskit.keystore._material_rows import ImportParametersRow
+
     return ImportParametersRow(
         parameters_id, str(key_id), str(algorithm), str(spec), int(valid_to), bytes(sealed)
     )

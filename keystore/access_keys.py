@@ -11,56 +11,38 @@ spec: docs/server.md ("Access keys")
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
-import string
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._time import from_ms
-from kmskit.keystore.results import iso_time
 from kmskit.offline.errors import NotFoundException, ValidationException
 
-__all__ = ["AccessKey", "AccessKeyOperations", "NewAccessKey"]
+# The results and the patterns load when an access-key operation runs: every Keystore
+# carries this mixin, and only ``kmskit access-key`` and the server use it.
+if TYPE_CHECKING:
+    from kmskit.keystore.results_access_keys import AccessKey, NewAccessKey
+
+__all__ = ["AccessKeyOperations"]
 
 _SEAL_LABEL = b"kmskit-access-key-v1"
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"  # as AWS secret keys
-_ACCESS_KEY_ID = re.compile(r"AKIA[A-Z2-7]{16}")
+# string.ascii_letters + string.digits + "+/", the alphabet of AWS secret keys
+_SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"  # noqa: S105
+_ACCESS_KEY_ID = r"AKIA[A-Z2-7]{16}"
 # IAM user and role ARNs (IAM User Guide, "IAM identifiers"): a path, then the name.
-_PRINCIPAL = re.compile(
+_PRINCIPAL = (
     r"arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)(/[\x21-\x7e]*)?/[A-Za-z0-9+=,.@_-]{1,64}"
 )
 _MAX_PRINCIPAL = 2048
 
 
-@dataclass(frozen=True)
-class AccessKey:
-    """An access key without its secret (what ``kmskit access-key list`` prints)."""
-
-    access_key_id: str
-    principal: str
-    create_date: datetime
-
-    def to_response(self) -> dict[str, Any]:
-        return {
-            "AccessKeyId": self.access_key_id,
-            "Principal": self.principal,
-            "CreateDate": iso_time(self.create_date),
-        }
-
-
-@dataclass(frozen=True)
-class NewAccessKey:
-    """A new access key with its secret: shown once, at creation."""
-
-    access_key: AccessKey
-    secret_access_key: str
-
-    def to_response(self) -> dict[str, Any]:
-        return {**self.access_key.to_response(), "SecretAccessKey": self.secret_access_key}
+@functools.cache
+def _pattern(regex: str) -> re.Pattern[str]:
+    """Compiled on first use, not at import (see the note above ``__all__``)."""
+    return re.compile(regex)
 
 
 class AccessKeyOperations(KeystoreBase):
@@ -72,12 +54,14 @@ class AccessKeyOperations(KeystoreBase):
         if (
             not isinstance(principal, str)
             or len(principal) > _MAX_PRINCIPAL
-            or _PRINCIPAL.fullmatch(principal) is None
+            or _pattern(_PRINCIPAL).fullmatch(principal) is None
         ):
             raise ValidationException(
                 f"principal {principal!r} is not an IAM user or role ARN"
                 " (arn:aws:iam::<account>:user/NAME)"
             )
+        from kmskit.keystore.results_access_keys import AccessKey, NewAccessKey
+
         with self._operation("CreateAccessKey", Principal=principal) as op:
             access_key_id = "AKIA" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
             secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
@@ -94,6 +78,8 @@ class AccessKeyOperations(KeystoreBase):
 
     def list_access_keys(self) -> list[AccessKey]:
         """Every access key, oldest first, without secrets."""
+        from kmskit.keystore.results_access_keys import AccessKey
+
         rows = self._connection().execute(
             "SELECT access_key_id, principal, created_ms FROM access_keys"
             " ORDER BY created_ms, access_key_id"
@@ -116,7 +102,7 @@ class AccessKeyOperations(KeystoreBase):
         """The principal and secret (a bytearray: wipe it after use) of an access key, or
         None if there is none with this id. Not audited: the server audits the request
         that the key signs."""
-        if _ACCESS_KEY_ID.fullmatch(access_key_id) is None:
+        if _pattern(_ACCESS_KEY_ID).fullmatch(access_key_id) is None:
             return None
         row = (
             self._connection()

@@ -6,6 +6,7 @@ spec: docs/keystore.md#keys (alias rules)
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from kmskit.keystore._limits import (
     ALIAS_PATTERN,
@@ -17,13 +18,15 @@ from kmskit.keystore._limits import (
 from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
 from kmskit.keystore._time import from_ms
 from kmskit.keystore.home import HomeConfig
-from kmskit.keystore.results import AliasEntry, AliasListPage
 from kmskit.offline.errors import (
     AlreadyExistsException,
     InvalidAliasNameException,
     NotFoundException,
     ValidationException,
 )
+
+if TYPE_CHECKING:  # loaded by list_aliases: key resolution needs only alias_target
+    from kmskit.keystore.results_key_model import AliasListPage
 
 __all__ = [
     "alias_target",
@@ -116,6 +119,8 @@ def list_aliases(
         query += " AND key_id = ?"
         args += (key_id,)
     rows = conn.execute(query + " ORDER BY alias_name LIMIT ?", (*args, size + 1)).fetchall()
+    from kmskit.keystore.results_key_model import AliasEntry, AliasListPage
+
     entries = tuple(
         AliasEntry(
             alias_name=name,

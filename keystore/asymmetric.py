@@ -9,26 +9,29 @@ spec: docs/keystore.md#asymmetric-operations
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kmskit.keystore import _keys, _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow, key_class
-from kmskit.keystore.results_asymmetric import (
-    PublicKeyResult,
-    SharedSecretResult,
-    SignResult,
-    VerifyResult,
-)
-from kmskit.offline.agreement import derive_shared_secret as offline_derive
 from kmskit.offline.errors import (
     InvalidKeyUsageException,
     KmskitError,
     UnsupportedOperationException,
     ValidationException,
 )
-from kmskit.offline.keys import PublicKey, load_public_key
-from kmskit.offline.signing import sign as offline_sign
-from kmskit.offline.signing import verify as offline_verify
 from kmskit.offline.specs import CUSTOMER_MASTER_KEY_SPECS, KeyUsage, profile
+
+# The results and the offline cryptography load when an operation of this family runs:
+# every Keystore carries this mixin, and most commands (DescribeKey …) never sign.
+if TYPE_CHECKING:
+    from kmskit.keystore.results_asymmetric import (
+        PublicKeyResult,
+        SharedSecretResult,
+        SignResult,
+        VerifyResult,
+    )
+    from kmskit.offline.keys import PublicKey
 
 __all__ = ["AsymmetricOperations"]
 
@@ -63,6 +66,9 @@ class AsymmetricOperations(KeystoreBase):
             data = _params.message(message)
             row = self._resolve(op, key_id)
             self._require_signing_key(row, algorithm)
+            from kmskit.keystore.results_asymmetric import SignResult
+            from kmskit.offline.signing import sign as offline_sign
+
             signature = offline_sign(self._private_key(row), data, algorithm, mtype)
             return SignResult(self.config.key_arn(row.key_id), signature, algorithm.value)
 
@@ -88,6 +94,9 @@ class AsymmetricOperations(KeystoreBase):
             sig = _params.signature_or_mac(signature, "Signature")
             row = self._resolve(op, key_id)
             self._require_signing_key(row, algorithm)
+            from kmskit.keystore.results_asymmetric import VerifyResult
+            from kmskit.offline.signing import verify as offline_verify
+
             offline_verify(self._public_key(row), data, sig, algorithm, mtype)
             return VerifyResult(self.config.key_arn(row.key_id), algorithm.value)
 
@@ -106,6 +115,8 @@ class AsymmetricOperations(KeystoreBase):
                 raise UnsupportedOperationException(
                     f"{op.key_arn} is not an asymmetric key; it has no public key"
                 )
+            from kmskit.keystore.results_asymmetric import PublicKeyResult
+
             prof = profile(row.key_spec)
             return PublicKeyResult(
                 key_id=self.config.key_arn(row.key_id),
@@ -146,6 +157,9 @@ class AsymmetricOperations(KeystoreBase):
             self._require_usage(row, KeyUsage.KEY_AGREEMENT)
             if algorithm not in profile(row.key_spec).key_agreement:
                 raise InvalidKeyUsageException(f"{op.key_arn} does not support {algorithm}")
+            from kmskit.keystore.results_asymmetric import SharedSecretResult
+            from kmskit.offline.agreement import derive_shared_secret as offline_derive
+
             peer = _peer_public_key(peer_der)
             secret = bytearray(offline_derive(self._private_key(row), peer, algorithm))
             op.secrets.append(secret)
@@ -166,6 +180,8 @@ class AsymmetricOperations(KeystoreBase):
             )
 
     def _public_key(self, row: KeyRow) -> PublicKey:
+        from kmskit.offline.keys import PublicKey
+
         return PublicKey.from_key(self._private_key(row).key.public_key(), usage=row.key_usage)
 
 
@@ -179,6 +195,8 @@ def _peer_public_key(der: bytes) -> PublicKey:
         info["public_key"].contents  # noqa: B018
     except (ValueError, TypeError, KeyError):
         raise ValidationException("PublicKey must be a DER SubjectPublicKeyInfo") from None
+    from kmskit.offline.keys import load_public_key
+
     try:
         return load_public_key(der)
     except KmskitError as exc:

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Protocol
 
 from kmskit.offline.errors import AuditLogError, FileAccessError, KeystoreError
-from kmskit.offline.output_file import write_output
 
 __all__ = [
     "ANCHOR_NAME",
@@ -157,6 +156,10 @@ def _home_locked(home: Path) -> Iterator[None]:
 def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
     """Create the anchor file (atomically, fsynced), both slots holding ``anchor``. Raises
     :class:`KeystoreError`."""
+    # Only a new home (or one made before anchors) writes the whole file: every open reads
+    # this module, and the atomic-output machinery would cost each of them its import.
+    from kmskit.offline.output_file import write_output
+
     data = _slot_text(anchor, mac) * _SLOTS
     try:
         write_output(str(home / ANCHOR_NAME), data, overwrite=True, secret=True)

@@ -16,7 +16,7 @@ spec: docs/server.md ("GenerateAndExportDataKey")
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from kmskit.keystore import _params
 from kmskit.keystore._base import KeystoreBase
@@ -24,11 +24,14 @@ from kmskit.keystore._keys import key_material_id
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.asymmetric import _peer_public_key
 from kmskit.keystore.encryption import base64_text
-from kmskit.keystore.results import ExportedDataKeyResult
-from kmskit.offline.encryption import encrypt as offline_encrypt
 from kmskit.offline.errors import ValidationException
-from kmskit.offline.keys import PublicKey
 from kmskit.offline.specs import DataKeySpec, EncryptionAlgorithm, KeySpec
+
+# The result and the public-key cryptography load when the operation runs: every Keystore
+# carries this mixin, and most commands (DescribeKey …) never export a data key.
+if TYPE_CHECKING:
+    from kmskit.keystore.results_encryption import ExportedDataKeyResult
+    from kmskit.offline.keys import PublicKey
 
 __all__ = ["WRAPPING", "DataKeyExportOperations"]
 
@@ -129,9 +132,13 @@ class DataKeyExportOperations(KeystoreBase):
                 blob, material_id = self._seal_blob(row, text, op.context)
                 # 1024 bytes of data key are 1368 of text: over RSA-OAEP's 190/214 bytes
                 # (ValidationException), and over AWS's SM2PKE 1024 but within Alibaba's 6047.
+                from kmskit.offline.encryption import encrypt as offline_encrypt
+
                 exported = offline_encrypt(public, bytes(text), algorithm, api="alibaba")
             finally:
                 wipe(text)
+            from kmskit.keystore.results_encryption import ExportedDataKeyResult
+
             return ExportedDataKeyResult(
                 ciphertext_blob=blob,
                 exported_data_key=exported,

@@ -11,14 +11,17 @@ spec: docs/keystore.md#data-key-pairs
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from kmskit.keystore import _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import key_material_id
 from kmskit.keystore._wipe import wipe
-from kmskit.keystore.results_asymmetric import DataKeyPairResult
-from kmskit.offline.keys import generate_private_key
 from kmskit.offline.specs import EncryptionAlgorithm
+
+# Loaded when a key pair is made: every Keystore carries this mixin (see asymmetric.py).
+if TYPE_CHECKING:
+    from kmskit.keystore.results_asymmetric import DataKeyPairResult
 
 __all__ = ["DataKeyPairOperations"]
 
@@ -74,6 +77,9 @@ class DataKeyPairOperations(KeystoreBase):
             spec = _params.key_pair_spec(key_pair_spec)
             row = self._resolve(op, key_id)
             self._require_encryption_key(row, EncryptionAlgorithm.SYMMETRIC_DEFAULT)
+            from kmskit.keystore.results_asymmetric import DataKeyPairResult
+            from kmskit.offline.keys import generate_private_key
+
             private = generate_private_key(spec)
             pkcs8 = bytearray(private.pkcs8_der())
             op.secrets.append(pkcs8)

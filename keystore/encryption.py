@@ -8,23 +8,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from kmskit.keystore import _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow, is_symmetric_encryption, key_material_id
 from kmskit.keystore._operation import Operation
 from kmskit.keystore._wipe import wipe
-from kmskit.keystore.results import (
-    DataKeyResult,
-    DecryptResult,
-    EncryptResult,
-    RandomResult,
-    ReEncryptResult,
-)
-from kmskit.offline.encryption import decrypt as offline_decrypt
-from kmskit.offline.encryption import encrypt as offline_encrypt
 from kmskit.offline.errors import PlaintextNotTextException, ValidationException
-from kmskit.offline.keys import PublicKey
 from kmskit.offline.specs import (
     ALIBABA_SM2PKE_MAX_CIPHERTEXT,
     ALIBABA_SM2PKE_MAX_PLAINTEXT,
@@ -37,6 +28,17 @@ from kmskit.offline.specs import (
     max_plaintext,
     profile,
 )
+
+# The results and the asymmetric cryptography load when an operation of this family runs:
+# every Keystore carries this mixin, and most commands (DescribeKey …) never encrypt.
+if TYPE_CHECKING:
+    from kmskit.keystore.results_encryption import (
+        DataKeyResult,
+        DecryptResult,
+        EncryptResult,
+        RandomResult,
+        ReEncryptResult,
+    )
 
 __all__ = ["EncryptionOperations"]
 
@@ -84,6 +86,8 @@ class EncryptionOperations(KeystoreBase):
             if len(plaintext) > max_plaintext(row.key_spec, algorithm, api=api):
                 raise ValidationException("the plaintext is too long for this key")
             ciphertext, _ = self._encrypt_with(row, plaintext, op.context, algorithm, api)
+            from kmskit.keystore.results_encryption import EncryptResult
+
             return EncryptResult(ciphertext, self.config.key_arn(row.key_id), algorithm.value)
 
     def decrypt(
@@ -122,6 +126,8 @@ class EncryptionOperations(KeystoreBase):
             op.secrets.append(plaintext)
             if api == "alibaba" and algorithm is EncryptionAlgorithm.SYMMETRIC_DEFAULT:
                 _require_text(plaintext)
+            from kmskit.keystore.results_encryption import DecryptResult
+
             return DecryptResult(
                 key_id=self.config.key_arn(row.key_id),
                 plaintext=plaintext,
@@ -172,6 +178,8 @@ class EncryptionOperations(KeystoreBase):
                 )
             finally:
                 wipe(plaintext)
+            from kmskit.keystore.results_encryption import ReEncryptResult
+
             return ReEncryptResult(
                 ciphertext_blob=blob,
                 source_key_id=self.config.key_arn(source.key_id),
@@ -262,6 +270,8 @@ class EncryptionOperations(KeystoreBase):
             blob, material_id = self._seal_blob(row, data_key, op.context)
             if not with_plaintext:
                 wipe(data_key)
+            from kmskit.keystore.results_encryption import DataKeyResult
+
             return DataKeyResult(
                 ciphertext_blob=blob,
                 plaintext=data_key if with_plaintext else None,
@@ -276,6 +286,8 @@ class EncryptionOperations(KeystoreBase):
         with self._operation("GenerateRandom", NumberOfBytes=number_of_bytes) as op:
             random = bytearray(self._rng(_params.number_of_bytes(number_of_bytes)))
             op.secrets.append(random)
+            from kmskit.keystore.results_encryption import RandomResult
+
             return RandomResult(random)
 
     # -- both kinds of ciphertext -------------------------------------------------------------
@@ -297,6 +309,9 @@ class EncryptionOperations(KeystoreBase):
             return self._seal_blob(row, plaintext, context)
         if context:
             raise ValidationException(_NO_CONTEXT)
+        from kmskit.offline.encryption import encrypt as offline_encrypt
+        from kmskit.offline.keys import PublicKey
+
         public = PublicKey.from_key(
             self._private_key(row).key.public_key(), usage=KeyUsage.ENCRYPT_DECRYPT
         )
@@ -330,6 +345,8 @@ class EncryptionOperations(KeystoreBase):
         self._require_encryption_key(given, algorithm)
         if context:
             raise ValidationException(_NO_CONTEXT)
+        from kmskit.offline.encryption import decrypt as offline_decrypt
+
         private = self._private_key(given)
         return given, bytearray(offline_decrypt(private, bytes(ciphertext), algorithm)), None
 

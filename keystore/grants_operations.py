@@ -17,8 +17,7 @@ from kmskit.keystore.policy_operations import KeyPolicyOperations
 from kmskit.offline.errors import AccessDeniedException, ValidationException
 
 if TYPE_CHECKING:
-    from kmskit.keystore.grants_store import GrantPage
-    from kmskit.keystore.results_authorization import CreateGrantResult
+    from kmskit.keystore.results_authorization import CreateGrantResult, GrantPage
 
 # The grant code is imported by the methods that use it (start-up, as policy_operations).
 

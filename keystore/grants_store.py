@@ -10,13 +10,13 @@ Every function expects the caller's transaction (``Operation.db``) where it writ
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
 from kmskit.keystore._time import from_ms
@@ -28,9 +28,12 @@ from kmskit.offline.errors import (
     NotFoundException,
 )
 
+# ListGrants and ListRetirableGrants load their page class with them (start-up).
+if TYPE_CHECKING:
+    from kmskit.keystore.results_authorization import GrantPage
+
 __all__ = [
     "LIST_GRANTS_LIMITS",
-    "GrantPage",
     "check_grant_tokens",
     "create_grant",
     "delete_grant",
@@ -44,7 +47,7 @@ __all__ = [
 ]
 
 LIST_GRANTS_LIMITS = (100, 50)  # ListGrants, ListRetirableGrants: at most 100, default 50
-_GRANT_ID = re.compile(r"[0-9a-f]{64}")
+_GRANT_ID = r"[0-9a-f]{64}"
 _TOKEN_BYTES = 48
 _COLUMNS = (
     "grant_id, key_id, created_ms, name, grantee_principal, retiring_principal,"
@@ -58,19 +61,11 @@ _SELECT_BY_TOKEN = (
 )
 
 
-@dataclass(frozen=True)
-class GrantPage:
-    grants: tuple[Grant, ...]
-    next_marker: str | None
-
-    def to_response(self) -> dict[str, Any]:
-        response: dict[str, Any] = {
-            "Grants": [g.to_response() for g in self.grants],
-            "Truncated": self.next_marker is not None,
-        }
-        if self.next_marker is not None:
-            response["NextMarker"] = self.next_marker
-        return response
+@functools.cache
+def _grant_id_pattern() -> re.Pattern[str]:
+    # Compiled on first use: every operation's authorization loads this module, and only
+    # the grant operations look a grant up by id.
+    return re.compile(_GRANT_ID)
 
 
 def _digest(token: str) -> bytes:
@@ -178,6 +173,8 @@ def _page(
     if more:
         last = listed[-1]
         marker = encode_marker(kind, f"{last[2]}:{last[0]}")
+    from kmskit.keystore.results_authorization import GrantPage
+
     return GrantPage(tuple(_grant(row, key_arn_of(row[1])) for row in listed), marker)
 
 
@@ -239,7 +236,7 @@ def list_retirable_grants(
 def find_grant(conn: sqlite3.Connection, key_id: str, key_arn: str, grant_id: object) -> Grant:
     """The key's grant ``grant_id``. Raises :class:`InvalidGrantIdException` for a malformed
     id and :class:`NotFoundException` if the key has no such grant (KMS's names)."""
-    if not isinstance(grant_id, str) or not _GRANT_ID.fullmatch(grant_id):
+    if not isinstance(grant_id, str) or not _grant_id_pattern().fullmatch(grant_id):
         raise InvalidGrantIdException("the grant id is not valid")
     row = conn.execute(
         _SELECT + " WHERE grant_id = ? AND key_id = ?", (grant_id, key_id)

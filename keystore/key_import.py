@@ -18,17 +18,16 @@ from __future__ import annotations
 import hashlib
 import struct
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from kmskit.keystore import _keys, _materials, _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow, KeyState, Origin, is_symmetric_encryption, key_class
 from kmskit.keystore._limits import IMPORT_PARAMETERS_VALID_HOURS, MAX_VALID_TO_DAYS
-from kmskit.keystore._materials import ImportParametersRow
 from kmskit.keystore._operation import Operation
 from kmskit.keystore._time import from_ms, to_ms
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.results import iso_time
-from kmskit.keystore.results_material import ImportKeyMaterialResult, ImportParameters
 from kmskit.offline.errors import (
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
@@ -37,8 +36,6 @@ from kmskit.offline.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmskit.offline.key_import import unwrap_key_material
-from kmskit.offline.keys import PrivateKey, generate_private_key, load_private_key
 from kmskit.offline.specs import (
     HMAC_KEY_MATERIAL_LENGTHS,
     MAX_CIPHERTEXT_BLOB,
@@ -46,6 +43,13 @@ from kmskit.offline.specs import (
     WrappingAlgorithm,
     profile,
 )
+
+# The results, the key code and the unwrapping load when an import operation runs: every
+# Keystore carries this mixin, and most commands never import key material.
+if TYPE_CHECKING:
+    from kmskit.keystore._material_rows import ImportParametersRow
+    from kmskit.keystore.results_material import ImportKeyMaterialResult, ImportParameters
+    from kmskit.offline.keys import PrivateKey
 
 __all__ = ["KeyImportOperations"]
 
@@ -83,6 +87,9 @@ class KeyImportOperations(KeystoreBase):
         ) as op:
             algorithm, spec = _params.wrapping(wrapping_algorithm, wrapping_key_spec)
             row = self._external_key(op, key_id)
+            from kmskit.keystore.results_material import ImportParameters
+            from kmskit.offline.keys import generate_private_key
+
             wrapping_key = generate_private_key(spec)
             pkcs8 = bytearray(wrapping_key.pkcs8_der())
             spki = wrapping_key.public_key().spki_der()
@@ -94,6 +101,8 @@ class KeyImportOperations(KeystoreBase):
                 )
             finally:
                 wipe(pkcs8)
+            from kmskit.keystore._material_rows import ImportParametersRow
+
             stored = ImportParametersRow(
                 parameters_id, row.key_id, algorithm.value, spec.value, to_ms(valid_to), sealed
             )
@@ -142,6 +151,8 @@ class KeyImportOperations(KeystoreBase):
             row = self._external_key(op, key_id)
             stored, wrapping_key = self._open_token(op, row, token)
             algorithm = WrappingAlgorithm(stored.wrapping_algorithm)
+            from kmskit.offline.key_import import unwrap_key_material
+
             material = unwrap_key_material(wrapping_key, wrapped, algorithm)
             try:
                 canonical = _checked_material(row.key_spec, material, algorithm)
@@ -151,6 +162,8 @@ class KeyImportOperations(KeystoreBase):
                 self._store_material(op, row, canonical, model, valid_to_ms)
             finally:
                 wipe(canonical)
+            from kmskit.keystore.results_material import ImportKeyMaterialResult
+
             return ImportKeyMaterialResult(
                 self.config.key_arn(row.key_id), self._symmetric_material_id(row)
             )
@@ -174,6 +187,8 @@ class KeyImportOperations(KeystoreBase):
             )
             _materials.clear_import(op.db, row.key_id, state)
             deleted = self._symmetric_material_id(row) if had_material else None
+            from kmskit.keystore.results_material import ImportKeyMaterialResult
+
             return ImportKeyMaterialResult(self.config.key_arn(row.key_id), deleted)
 
     # -- helpers ----------------------------------------------------------------------------
@@ -235,6 +250,8 @@ class KeyImportOperations(KeystoreBase):
         return stored, wrapping_key
 
     def _wrapping_key(self, row: KeyRow, stored: ImportParametersRow) -> PrivateKey:
+        from kmskit.offline.keys import load_private_key
+
         pkcs8 = self._master.unseal_labeled(
             _WRAPPING_KEY_LABEL, row.uuid_bytes + stored.parameters_id, stored.sealed
         )
@@ -322,6 +339,8 @@ def _checked_material(
                 f"{spec} key material must be {low} to {high} bytes, not {len(material)}"
             )
         return bytearray(material)
+    from kmskit.offline.keys import load_private_key
+
     try:
         private = load_private_key(bytes(material))
     except KmskitError:

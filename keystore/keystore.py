@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from kmskit.keystore import _keys, _maintenance, _params
 from kmskit.keystore import aliases as _aliases
@@ -42,17 +43,19 @@ from kmskit.keystore.encryption import EncryptionOperations
 from kmskit.keystore.grants_operations import GrantOperations
 from kmskit.keystore.key_import import KeyImportOperations
 from kmskit.keystore.mac import MacOperations
-from kmskit.keystore.results import (
-    AliasListPage,
-    DeletionSchedule,
-    KeyListPage,
-    KeyMetadata,
-    TagListPage,
-)
+from kmskit.keystore.results import KeyMetadata
 from kmskit.keystore.rotation import RotationOperations
 from kmskit.offline.errors import KMSInvalidStateException, ValidationException
-from kmskit.offline.keys import generate_private_key
 from kmskit.offline.specs import KeySpec, KeyUsage, key_spec_from_name, profile
+
+# Loaded by the operations that return them, so a command loads only its own results.
+if TYPE_CHECKING:
+    from kmskit.keystore.results_key_model import (
+        AliasListPage,
+        DeletionSchedule,
+        KeyListPage,
+        TagListPage,
+    )
 
 __all__ = ["Keystore"]
 
@@ -180,6 +183,8 @@ class Keystore(
         prof = profile(spec)
         if is_symmetric_encryption(spec) or KeyUsage.GENERATE_VERIFY_MAC in prof.usages:
             return bytearray(self._rng(prof.key_bits // 8))
+        from kmskit.offline.keys import generate_private_key
+
         return bytearray(generate_private_key(spec).pkcs8_der())
 
     def describe_key(self, key_id: str) -> KeyMetadata:
@@ -241,6 +246,8 @@ class Keystore(
                 deletion_ms=deletion_ms,
                 pending_window_days=days,
             )
+            from kmskit.keystore.results_key_model import DeletionSchedule
+
             return DeletionSchedule(
                 key_id=self.config.key_arn(row.key_id),
                 deletion_date=from_ms(deletion_ms),

@@ -6,6 +6,7 @@ spec: docs/keystore.md#hmac-operations
 from __future__ import annotations
 
 import hmac as _constant_time
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hmac
 
@@ -13,10 +14,12 @@ from kmskit.keystore import _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow
 from kmskit.keystore._wipe import wipe
-from kmskit.keystore.results_asymmetric import MacResult, VerifyMacResult
 from kmskit.offline.errors import InvalidKeyUsageException, KMSInvalidMacException
-from kmskit.offline.hashing import pyca_hash
 from kmskit.offline.specs import MAC_HASH, KeyUsage, MacAlgorithm, profile
+
+# Loaded when a MAC operation runs: every Keystore carries this mixin (see asymmetric.py).
+if TYPE_CHECKING:
+    from kmskit.keystore.results_asymmetric import MacResult, VerifyMacResult
 
 __all__ = ["MacOperations"]
 
@@ -37,6 +40,8 @@ class MacOperations(KeystoreBase):
             data = _params.message(message)
             row = self._resolve(op, key_id)
             mac = self._mac(row, algorithm, data)
+            from kmskit.keystore.results_asymmetric import MacResult
+
             return MacResult(mac, algorithm.value, self.config.key_arn(row.key_id))
 
     def verify_mac(
@@ -57,6 +62,8 @@ class MacOperations(KeystoreBase):
                 raise KMSInvalidMacException(
                     "the MAC is not valid for this key, message and MAC algorithm"
                 )
+            from kmskit.keystore.results_asymmetric import VerifyMacResult
+
             return VerifyMacResult(self.config.key_arn(row.key_id), algorithm.value)
 
     def _mac(self, row: KeyRow, algorithm: MacAlgorithm, data: bytes) -> bytes:
@@ -65,6 +72,8 @@ class MacOperations(KeystoreBase):
             raise InvalidKeyUsageException(
                 f"{self.config.key_arn(row.key_id)} does not support {algorithm}"
             )
+        from kmskit.offline.hashing import pyca_hash
+
         key, _ = self._current_material(row)
         try:
             mac = hmac.HMAC(key, pyca_hash(MAC_HASH[algorithm]))

@@ -24,9 +24,8 @@ the request. Condition key names are case-insensitive; so is the ``<key>`` part 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kmskit.keystore.policy_wildcards import wildcard_match
 
@@ -50,8 +49,10 @@ class KeyType(StrEnum):
     ARN = "ARN"
 
 
-@dataclass(frozen=True)
-class _KeyInfo:
+# These value types are NamedTuples, not frozen dataclasses: every operation's authorization
+# loads this module, and a NamedTuple class costs a fifth of a dataclass to create
+# (start-up; tests/keystore/test_startup_imports.py).
+class _KeyInfo(NamedTuple):
     name: str
     type: KeyType
     multivalued: bool = False
@@ -129,8 +130,7 @@ def encryption_context_key(context_key: str) -> str:
     return _EC_PREFIX + context_key.lower()
 
 
-@dataclass(frozen=True)
-class ConditionClause:
+class ConditionClause(NamedTuple):
     """One operator applied to one condition key, with the policy's values for it."""
 
     operator: str  # as written, for messages

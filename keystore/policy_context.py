@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kmskit.keystore.policy_conditions import encryption_context_key
 from kmskit.keystore.policy_principals import Principal
@@ -32,8 +32,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class KeyFacts:
+# KeyFacts, GrantRequest and AuthorizationCheck are NamedTuples, not frozen dataclasses:
+# every operation's authorization loads this module, and a NamedTuple class costs a fifth
+# of a dataclass to create (start-up; tests/keystore/test_startup_imports.py). RequestContext
+# stays a dataclass for its default_factory.
+class KeyFacts(NamedTuple):
     """What a check needs to know about the key: its ARN and its metadata's condition keys."""
 
     arn: str
@@ -51,8 +54,7 @@ class KeyFacts:
         return cls(metadata.arn, metadata.key_spec, metadata.key_usage, metadata.origin)
 
 
-@dataclass(frozen=True)
-class GrantRequest:
+class GrantRequest(NamedTuple):
     """The grant a CreateGrant request asks for; a grant that allows CreateGrant allows only
     grants within its own operations and constraints (checked by :mod:`keystore.grants`)."""
 
@@ -61,8 +63,7 @@ class GrantRequest:
     subset: Mapping[str, str] | None = None
 
 
-@dataclass(frozen=True)
-class AuthorizationCheck:
+class AuthorizationCheck(NamedTuple):
     """One check an operation needs: the action, the request field naming its key (None for
     account actions), and the request field holding the encryption context it evaluates."""
 

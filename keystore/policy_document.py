@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kmskit.keystore.policy_actions import canonical_action, pattern_matches_some_action
 from kmskit.keystore.policy_conditions import ConditionClause, parse_conditions
@@ -65,8 +65,11 @@ class Statement:
         return self.sid if self.sid else f"Statement[{self.index}]"
 
 
-@dataclass(frozen=True)
-class KeyPolicy:
+# KeyPolicy is a NamedTuple rather than a frozen dataclass: every operation's authorization
+# loads this module, and a NamedTuple class costs a fifth of a dataclass to create
+# (start-up). Statement stays a dataclass: a NamedTuple field may not be named ``index``
+# without hiding tuple.index.
+class KeyPolicy(NamedTuple):
     """A validated key policy; ``document`` is the text as put (GetKeyPolicy returns it)."""
 
     document: str

@@ -16,8 +16,8 @@ or ``Statement[<index>]``) or the grant, for the audit record.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from kmskit.keystore.grants import Grant, grant_allows
 from kmskit.keystore.policy_actions import action_matches
@@ -41,8 +41,10 @@ class Outcome(StrEnum):
     IMPLICIT_DENY = "ImplicitDeny"
 
 
-@dataclass(frozen=True)
-class Decision:
+# Decisions are NamedTuples rather than frozen dataclasses: every operation's authorization
+# loads this module, and a NamedTuple class costs a fifth of a dataclass to create
+# (start-up; tests/keystore/test_startup_imports.py).
+class Decision(NamedTuple):
     """The outcome and what decided it: a statement label, a grant id, or the IAM mapping
     (``statement`` is then ``"IAM"``)."""
 

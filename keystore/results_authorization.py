@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["CreateGrantResult", "KeyPolicyNames", "KeyPolicyResult"]
+if TYPE_CHECKING:
+    from kmskit.keystore.grants import Grant
+
+__all__ = ["CreateGrantResult", "GrantPage", "KeyPolicyNames", "KeyPolicyResult"]
 
 
 @dataclass(frozen=True)
@@ -36,3 +39,20 @@ class KeyPolicyNames:
 
     def to_response(self) -> dict[str, Any]:
         return {"PolicyNames": list(self.policy_names), "Truncated": False}
+
+
+@dataclass(frozen=True)
+class GrantPage:
+    """One ListGrants or ListRetirableGrants page."""
+
+    grants: tuple[Grant, ...]
+    next_marker: str | None
+
+    def to_response(self) -> dict[str, Any]:
+        response: dict[str, Any] = {
+            "Grants": [g.to_response() for g in self.grants],
+            "Truncated": self.next_marker is not None,
+        }
+        if self.next_marker is not None:
+            response["NextMarker"] = self.next_marker
+        return response

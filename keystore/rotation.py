@@ -10,6 +10,8 @@ spec: docs/keystore.md#rotation
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kmskit.keystore import _keys, _maintenance, _materials, _params
 from kmskit.keystore._base import KeystoreBase
 from kmskit.keystore._keys import KeyRow, KeyState, Origin, is_symmetric_encryption, key_material_id
@@ -17,12 +19,18 @@ from kmskit.keystore._limits import LIST_ROTATIONS_LIMITS, MAX_ON_DEMAND_ROTATIO
 from kmskit.keystore._materials import RotationType
 from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
 from kmskit.keystore._time import from_ms
-from kmskit.keystore.results_material import KeyRotationStatus, RotationEntry, RotationListPage
 from kmskit.offline.errors import (
     InvalidMarkerException,
     LimitExceededException,
     UnsupportedOperationException,
 )
+
+# Loaded when a rotation operation runs: every Keystore carries this mixin (asymmetric.py).
+if TYPE_CHECKING:
+    from kmskit.keystore.results_material import (
+        KeyRotationStatus,
+        RotationListPage,
+    )
 
 __all__ = ["RotationOperations"]
 
@@ -87,6 +95,8 @@ class RotationOperations(KeystoreBase):
         with self._operation("GetKeyRotationStatus", KeyId=key_id) as op:
             row = self._resolve(op, key_id)
             self._require_symmetric(row)
+            from kmskit.keystore.results_material import KeyRotationStatus
+
             enabled = (
                 row.rotation_period_days is not None
                 and row.next_rotation_ms is not None
@@ -145,6 +155,8 @@ class RotationOperations(KeystoreBase):
             self._require_symmetric(row)
             after = 0 if position is None else int(position)
             found = _materials.rotations_after(op.db, row.key_id, after, size + 1)
+            from kmskit.keystore.results_material import RotationEntry, RotationListPage
+
             entries = tuple(
                 RotationEntry(
                     key_id=row.key_id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from kmskit.keystore._limits import (
     LIST_TAGS_LIMITS,
@@ -16,8 +17,10 @@ from kmskit.keystore._limits import (
     RESERVED_TAG_PREFIXES,
 )
 from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
-from kmskit.keystore.results import Tag, TagListPage
 from kmskit.offline.errors import TagException
+
+if TYPE_CHECKING:  # loaded by list_tags, the one operation that returns them
+    from kmskit.keystore.results_key_model import TagListPage
 
 __all__ = ["list_tags", "remove_tags", "set_tags", "validate_tag_key", "validate_tags"]
 
@@ -94,6 +97,8 @@ def list_tags(
         " ORDER BY tag_key LIMIT ?",
         (key_id, after, size + 1),
     ).fetchall()
+    from kmskit.keystore.results_key_model import Tag, TagListPage
+
     tags = tuple(Tag(tag_key=k, tag_value=v) for k, v in rows[:size])
     next_marker = encode_marker(_MARKER_KIND, tags[-1].tag_key) if len(rows) > size else None
     return TagListPage(tags=tags, next_marker=next_marker)
