@@ -20,6 +20,7 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 
 from kmskit.envelope._crypto import SLACK, FrameCipher, check_commitment, derive_keys, frame_cipher
+from kmskit.envelope._hash_lane import HashLane
 from kmskit.envelope._io import (
     INITIAL_BUFFER,
     ByteSink,
@@ -227,10 +228,6 @@ def decrypt_stream(
     header = parsed.header
     suite = header.suite
     verifier = _verifier_for(header)
-    if verifier is not None:
-        verifier.update(parsed.body)
-        verifier.update(parsed.auth_tag)
-        reader.tap = verifier.update
     context = reproduce_context(header.encryption_context, required_context)
     data_key = unwrap_data_key(multi, parsed, context)
     try:
@@ -248,12 +245,21 @@ def decrypt_stream(
         sink = DirectSink(dst)
     body = _Body(reader, sink, cipher, header)
     held: _Held | None = None
+    # Everything before the footer is hashed on a lane beside the cipher (_hash_lane.py);
+    # nothing has been read past the header yet.
+    lane = HashLane(verifier.update) if verifier is not None else None
+    if lane is not None:
+        lane.update(parsed.body)
+        lane.update(parsed.auth_tag)
+        reader.tap = lane.update
     try:
         if header.content_type is ContentType.FRAMED:
             held = body.framed()
         else:
             held = body.non_framed(spool_dir)
         reader.tap = None
+        if lane is not None:
+            lane.finish()
         if verifier is not None:
             verifier.verify(read_footer(reader.read))
         message_length = reader.consumed
@@ -268,6 +274,8 @@ def decrypt_stream(
         raise
     finally:
         body.wipe()
+        if lane is not None:
+            lane.close()
     return MessageInfo(header_info(parsed), body.plaintext_length, message_length)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 
 from kmskit.envelope._crypto import FrameCipher, derive_keys, frame_cipher
+from kmskit.envelope._hash_lane import HashLane
 from kmskit.envelope._io import INITIAL_BUFFER, ByteSink, ByteSource, Reader, read_up_to, write_all
 from kmskit.envelope._signing import FooterSigner
 from kmskit.envelope.footer import pack_footer
@@ -58,13 +59,13 @@ Rng = Callable[[int], bytes]
 
 
 class _Out:
-    """Writes message bytes to ``dst``, feeding the signer and counting."""
+    """Writes message bytes to ``dst``, feeding the signer's hash (on its lane) and counting."""
 
     __slots__ = ("_dst", "_sign", "written")
 
-    def __init__(self, dst: ByteSink, signer: FooterSigner | None) -> None:
+    def __init__(self, dst: ByteSink, lane: HashLane | None) -> None:
         self._dst = dst
-        self._sign = signer.update if signer is not None else None
+        self._sign = lane.update if lane is not None else None
         self.written = 0
 
     def emit(self, data: memoryview | bytes) -> None:
@@ -221,10 +222,19 @@ def encrypt_stream(
     body = serialize_header_body(header)
     cipher = frame_cipher(suite, body_key)
     auth_tag = cipher.header_tag(body, split.authenticated_only)
-    out = _Out(dst, signer)
-    out.emit(body)
-    out.emit(auth_tag)
-    plaintext_length = _encrypt_frames(Reader(src), out, cipher, suite, message_id, frame_length)
+    lane = HashLane(signer.update) if signer is not None else None
+    try:
+        out = _Out(dst, lane)
+        out.emit(body)
+        out.emit(auth_tag)
+        plaintext_length = _encrypt_frames(
+            Reader(src), out, cipher, suite, message_id, frame_length
+        )
+        if lane is not None:
+            lane.finish()
+    finally:
+        if lane is not None:
+            lane.close()
     message_length = out.written
     if signer is not None:
         footer = pack_footer(signer.finalize())
