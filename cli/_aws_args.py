@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import json
 import os
 import re
@@ -32,8 +31,9 @@ from typing import Any
 
 import click
 
-from kmskit.cli._aws_globals import GLOBALS, OUTPUTS, GlobalFlag, GlobalOptions, is_flag
+from kmskit.cli._aws_globals import GLOBALS, OUTPUTS, GlobalFlag, GlobalOptions, default_output
 from kmskit.cli._aws_shorthand import ShorthandError, parse_shorthand
+from kmskit.cli._aws_words import CommandLineError, FlagTable, flag_table, split_words
 from kmskit.cli._files import load_paramfile
 from kmskit.keystore.api import AwsParam, kebab
 
@@ -76,17 +76,9 @@ class AwsCommand(click.Command):
         ctx.params = {"request": request, "options": options}
         return []
 
-    def _flags(self) -> dict[str, tuple[AwsParam | GlobalFlag, bool]]:
+    def _flags(self) -> FlagTable:
         """Every accepted flag → (what it sets, the boolean value for a boolean flag)."""
-        table: dict[str, tuple[AwsParam | GlobalFlag, bool]] = {}
-        for g in GLOBALS:
-            if self.paginated or not g.paging:
-                table[g.flag] = (g, True)
-        for p in self.aws_params:
-            table[p.cli_flag] = (p, True)
-            if p.kind == "boolean":
-                table[p.cli_off_flag] = (p, False)
-        return table
+        return flag_table(self.aws_params, paginated=self.paginated)
 
     # -- help ------------------------------------------------------------------------------
 
@@ -158,41 +150,14 @@ def parse_request(
     command: AwsCommand, ctx: click.Context, args: Sequence[str]
 ) -> tuple[dict[str, Any], GlobalOptions]:
     """Parse argv into (request, options), or raise a click.UsageError naming the flag."""
-    flags = command._flags()
-    raw: dict[str, tuple[AwsParam, list[str] | bool]] = {}
-    chosen: dict[str, str | bool] = {}
-    tokens = list(args)
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        i += 1
-        if not is_flag(token):
-            raise click.UsageError(f"Unknown options: {token}", ctx=ctx)
-        name, eq, inline = token.partition("=")
-        if name not in flags:
-            close = difflib.get_close_matches(name, list(flags), n=1)
-            raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
-        target, positive = flags[name]
-        many = isinstance(target, AwsParam) and target.kind in ("list", "structures")
-        takes_value = (
-            target.takes_value if isinstance(target, GlobalFlag) else target.kind != "boolean"
-        )
-        values: list[str] = []
-        if eq:
-            if not takes_value:
-                raise click.UsageError(f"{name} takes no value", ctx=ctx)
-            values.append(inline)
-        if takes_value:
-            while i < len(tokens) and not is_flag(tokens[i]) and (many or not values):
-                values.append(tokens[i])
-                i += 1
-            if not values:
-                raise click.UsageError(f"argument {name}: expected a value", ctx=ctx)
-        if isinstance(target, GlobalFlag):
-            if target.dest:
-                chosen[target.dest] = values[0] if takes_value else True
-        else:
-            raw[target.member] = (target, values if takes_value else positive)
+    try:
+        raw, chosen, _ = split_words(command._flags(), args)
+    except CommandLineError as exc:
+        if exc.unknown is not None:
+            raise click.NoSuchOption(
+                exc.unknown, possibilities=exc.possibilities, ctx=ctx
+            ) from None
+        raise click.UsageError(str(exc), ctx=ctx) from None
     return _build(command, ctx, raw, chosen)
 
 
@@ -283,17 +248,15 @@ def kebab_dest(dest: str) -> str:
 
 
 def _default_output(outputs: Sequence[str]) -> str:
-    """``AWS_DEFAULT_OUTPUT`` is honoured when it names a format the command prints.
-
-    A format kmskit does not print (table, yaml, yaml-stream, a typo) is refused as
-    ``--output`` would be: silently printing JSON instead would break the script that asked.
-    """
-    env = os.environ.get("AWS_DEFAULT_OUTPUT", "") or "json"
-    if env not in OUTPUTS:
+    """``AWS_DEFAULT_OUTPUT`` when it names a format the command prints
+    (:func:`kmskit.cli._aws_globals.default_output`); a usage error for one it cannot."""
+    output = default_output(outputs)
+    if output is None:
+        env = os.environ.get("AWS_DEFAULT_OUTPUT", "")
         raise click.UsageError(
             f"AWS_DEFAULT_OUTPUT={env} is not supported; use json or text, or pass --output"
         )
-    return env if env in outputs else outputs[0]
+    return output
 
 
 # -- values -------------------------------------------------------------------------------

@@ -8,10 +8,12 @@ noticeable share of a ``kmskit kms`` command's start-up.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-__all__ = ["GLOBALS", "OUTPUTS", "GlobalFlag", "GlobalOptions", "is_flag"]
+__all__ = ["GLOBALS", "OUTPUTS", "GlobalFlag", "GlobalOptions", "default_output", "is_flag"]
 
 
 class GlobalOptions(NamedTuple):
@@ -108,3 +110,14 @@ def is_flag(word: str) -> bool:
         and " " not in word
         and not _NEGATIVE_NUMBER.match(word)
     )
+
+
+def default_output(outputs: Sequence[str]) -> str | None:
+    """The format without ``--output``: ``AWS_DEFAULT_OUTPUT`` when it names a format the
+    command prints, else the command's first; None when the variable names a format kmskit
+    does not print (table, yaml, a typo), which the caller refuses as ``--output`` would be:
+    silently printing JSON instead would break the script that asked."""
+    env = os.environ.get("AWS_DEFAULT_OUTPUT", "") or "json"
+    if env not in OUTPUTS:
+        return None
+    return env if env in outputs else outputs[0]

@@ -10,8 +10,8 @@ command (:mod:`kmskit.cli.kms`):
 * Handled here: an operation that is not a listing and prints json or text, given only
   string and boolean parameters (``--key-id X``, ``--flag``/``--no-flag``), each once, plus
   the global options ``--output json|text``, ``--region``, ``--principal``, ``--home`` and
-  the ones the AWS CLI accepts and kmskit ignores. The words are split as
-  :func:`kmskit.cli._aws_args.parse_request` splits them (:func:`~kmskit.cli._aws_globals.is_flag`).
+  the ones the AWS CLI accepts and kmskit ignores. The words are split by the click
+  command's own splitter (:func:`kmskit.cli._aws_words.split_words`).
 * Left to click, before anything is opened or written: ``--help``, ``--query``,
   ``--cli-input-json``, a ``file://`` value, a blob, number, map or list parameter, a
   repeated or unknown flag, a missing required parameter, ``AWS_DEFAULT_OUTPUT`` set to
@@ -32,10 +32,11 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
-from kmskit.cli._aws_globals import GLOBALS, OUTPUTS, GlobalFlag, is_flag
+from kmskit.cli._aws_globals import OUTPUTS, default_output
+from kmskit.cli._aws_words import CommandLineError, flag_table, split_words
 
 if TYPE_CHECKING:
-    from kmskit.keystore.api import AwsParam, Operation
+    from kmskit.keystore.api import Operation
 
 __all__ = ["try_kms"]
 
@@ -55,76 +56,37 @@ def _operation(name: str) -> Operation | None:
     return None
 
 
-def _flags(operation: Operation) -> dict[str, tuple[AwsParam | GlobalFlag, bool]]:
-    """As :meth:`kmskit.cli._aws_args.AwsCommand._flags` for an operation with no paging."""
-    table: dict[str, tuple[AwsParam | GlobalFlag, bool]] = {}
-    for g in GLOBALS:
-        if not g.paging:
-            table[g.flag] = (g, True)
-    for p in operation.params:
-        table[p.cli_flag] = (p, True)
-        if p.kind == "boolean":
-            table[p.cli_off_flag] = (p, False)
-    return table
-
-
 def _parse(operation: Operation, args: list[str]) -> tuple[dict[str, Any], dict[str, str]] | None:
-    """(request, chosen global options), or None for anything left to click."""
-    flags = _flags(operation)
+    """(request, chosen global options), or None for anything left to click. The words are
+    split by the click command's own splitter (:mod:`kmskit.cli._aws_words`); this only
+    narrows what it accepts."""
+    try:
+        raw, chosen, repeated = split_words(flag_table(operation.params, paginated=False), args)
+    except CommandLineError:
+        return None
+    if repeated or any(dest not in _HANDLED_GLOBALS for dest in chosen):
+        return None
+    options = {dest: str(value) for dest, value in chosen.items()}
     request: dict[str, Any] = {}
-    chosen: dict[str, str] = {}
-    seen: set[str] = set()
-    i = 0
-    while i < len(args):
-        token = args[i]
-        i += 1
-        if not is_flag(token):
+    for member, (param, value) in raw.items():
+        if param.kind not in _SIMPLE_KINDS or param.cli_only:
             return None
-        name, eq, inline = token.partition("=")
-        if name not in flags:
-            return None
-        target, positive = flags[name]
-        takes_value = (
-            target.takes_value if isinstance(target, GlobalFlag) else target.kind != "boolean"
-        )
-        if eq and not takes_value:
-            return None
-        value: str | None = None
-        if takes_value:
-            if eq:
-                value = inline
-            elif i < len(args) and not is_flag(args[i]):
-                value = args[i]
-                i += 1
-            else:
-                return None
-            if value.startswith(("file://", "fileb://")):
-                return None
-        if isinstance(target, GlobalFlag):
-            if not target.dest:
-                continue  # accepted and ignored, as by the click command
-            if target.dest not in _HANDLED_GLOBALS or target.dest in seen:
-                return None
-            seen.add(target.dest)
-            assert value is not None  # every handled global takes a value
-            chosen[target.dest] = value
-            continue
-        if target.kind not in _SIMPLE_KINDS or target.cli_only or target.member in seen:
-            return None
-        seen.add(target.member)
-        request[target.member] = positive if value is None else value
+        if isinstance(value, bool):
+            request[member] = value
+        elif value[0].startswith(("file://", "fileb://")):
+            return None  # a file's contents: click's paramfile reading
+        else:
+            request[member] = value[0]
     if any(p.required and p.member not in request for p in operation.params):
         return None
-    return request, chosen
+    return request, options
 
 
 def _output(chosen: dict[str, str]) -> str | None:
     """--output, else AWS_DEFAULT_OUTPUT, else json; None for a value click must refuse."""
     if "output" in chosen:
-        output = chosen["output"]
-    else:  # as cli/_aws_args.py: the variable is read only without --output
-        output = os.environ.get("AWS_DEFAULT_OUTPUT", "") or "json"
-    return output if output in OUTPUTS else None
+        return chosen["output"] if chosen["output"] in OUTPUTS else None
+    return default_output(OUTPUTS)
 
 
 def _run(operation: Operation, request: dict[str, Any], chosen: dict[str, str]) -> int | None:
