@@ -17,15 +17,7 @@ from typing import BinaryIO
 
 import click
 
-# KMS operations take at most a few KiB; refuse to slurp something enormous by mistake.
-MAX_BLOB = 1 << 20
-
-
-def _strip_scheme(value: str) -> str:
-    for prefix in ("fileb://", "file://"):
-        if value.startswith(prefix):
-            return value[len(prefix) :]
-    return value
+from kmskit.cli._blob_words import MAX_BLOB, blob_path
 
 
 def _claim_stdin(what: str) -> None:
@@ -42,7 +34,7 @@ def _claim_stdin(what: str) -> None:
 
 def open_input(value: str, what: str) -> BinaryIO:
     """Open a blob argument for streaming (no size cap). Raises click.BadParameter."""
-    value = _strip_scheme(value)
+    value = blob_path(value)
     if value == "-":
         _claim_stdin(what)
         return stdin_buffer()
@@ -83,7 +75,7 @@ def load_paramfile(value: str, hint: str) -> str | bytes:
 
 def read_blob(value: str, what: str) -> bytes:
     """Read a blob argument. Raises click.BadParameter with one clear line on failure."""
-    value = _strip_scheme(value)
+    value = blob_path(value)
     try:
         if value == "-":
             _claim_stdin(what)

@@ -97,23 +97,16 @@ def emit_blob(
 
 
 def sm2_id_from_options(text: str | None, hex_id: str | None) -> bytes | None:
-    if text is not None and hex_id is not None:
-        raise click.UsageError("give --sm2-id or --sm2-id-hex, not both")
-    if hex_id is not None:
-        try:
-            return bytes.fromhex(hex_id)
-        except ValueError:
-            raise click.BadParameter("not hex", param_hint="--sm2-id-hex") from None
-    if text is None:
-        return None
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a non-UTF-8 argument (PEP 383 surrogates)
-        from kmskit.offline.errors import ValidationException
+    """--sm2-id / --sm2-id-hex (:func:`kmskit.cli._sm2_id_options.sm2_id_bytes`), with
+    click's usage errors."""
+    from kmskit.cli._sm2_id_options import BothSm2IdsGiven, Sm2IdNotHex, sm2_id_bytes
 
-        raise ValidationException(
-            "--sm2-id is not valid UTF-8; give it with --sm2-id-hex"
-        ) from None
+    try:
+        return sm2_id_bytes(text, hex_id)
+    except BothSm2IdsGiven as exc:
+        raise click.UsageError(str(exc)) from None
+    except Sm2IdNotHex as exc:
+        raise click.BadParameter(str(exc), param_hint="--sm2-id-hex") from None
 
 
 def with_sm2_id_options(f: Callable[..., None]) -> Callable[..., None]:

@@ -26,6 +26,9 @@ from __future__ import annotations
 import os
 import sys
 
+from kmskit.cli._blob_words import MAX_BLOB, blob_path
+from kmskit.cli._sm2_id_options import sm2_id_bytes
+
 __all__ = ["try_verify"]
 
 # Options of `kmskit offline verify` that this path handles, with their click destinations.
@@ -44,8 +47,6 @@ _VALUED = {
 _FLAGS = {"--force": "force"}
 _SIGNATURE_FORMATS = ("der", "raw", "auto")
 _OUTPUTS = ("text", "json")
-# As cli/_files.py: no KMS input comes near 1 MiB; larger is an error for click to report.
-_MAX_BLOB = 1 << 20
 
 
 def _parse(args: list[str]) -> dict[str, str] | None:
@@ -91,11 +92,8 @@ def _choices_hold(given: dict[str, str]) -> bool:
 
 def _path(value: str) -> str | None:
     """The path a blob argument names (as cli/_files.py reads it); None for stdin."""
-    for prefix in ("fileb://", "file://"):
-        if value.startswith(prefix):
-            value = value[len(prefix) :]
-            break
-    return None if value == "-" else value
+    path = blob_path(value)
+    return None if path == "-" else path
 
 
 def _read(value: str) -> bytes | None:
@@ -103,26 +101,8 @@ def _read(value: str) -> bytes | None:
     if path is None:
         return None
     with open(path, "rb") as fh:
-        data = fh.read(_MAX_BLOB + 1)
-    return None if len(data) > _MAX_BLOB else data
-
-
-def _sm2_id(given: dict[str, str]) -> tuple[bool, bytes | None]:
-    """(usable, the ID): both options, bad hex or a non-UTF-8 ID are left to click."""
-    text, hex_id = given.get("sm2_id"), given.get("sm2_id_hex")
-    if text is not None and hex_id is not None:
-        return False, None
-    if hex_id is not None:
-        try:
-            return True, bytes.fromhex(hex_id)
-        except ValueError:
-            return False, None
-    if text is None:
-        return True, None
-    try:
-        return True, text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False, None
+        data = fh.read(MAX_BLOB + 1)
+    return None if len(data) > MAX_BLOB else data  # too large: click reports it
 
 
 def _verify(given: dict[str, str]) -> str | None:
@@ -135,9 +115,8 @@ def _verify(given: dict[str, str]) -> str | None:
         return None
     if ("message" in given) == ("digest_of" in given):
         return None
-    usable, sm2_id = _sm2_id(given)
-    if not usable:
-        return None
+    # Both IDs, bad hex or a non-UTF-8 ID raise here: the click command reports them.
+    sm2_id = sm2_id_bytes(given.get("sm2_id"), given.get("sm2_id_hex"))
     key_bytes = _read(given["public_key"])
     if key_bytes is None:
         return None
