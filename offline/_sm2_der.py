@@ -280,9 +280,3 @@ def pem_decode(data: bytes | str, labels: tuple[str, ...]) -> bytes:
             except binascii.Error as exc:
                 raise KeyFormatError(f"bad base64 in the {label} PEM block") from exc
     raise KeyFormatError("no PEM block labelled " + " or ".join(labels))
-
-
-def pem_encode(label: str, der: bytes) -> bytes:
-    from kmskit.offline.pem import pem_text
-
-    return pem_text(label, der).encode("ascii")

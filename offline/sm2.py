@@ -33,6 +33,7 @@ from kmskit.offline.errors import (
     SignatureFormatError,
     ValidationException,
 )
+from kmskit.offline.pem import pem_text
 
 __all__ = [
     "CIPHERTEXT_ENCODINGS",
@@ -193,7 +194,7 @@ class SM2PublicKey:
 
     def spki_pem(self) -> bytes:
         """Return the ``PUBLIC KEY`` PEM of :meth:`spki_der`."""
-        return _der.pem_encode("PUBLIC KEY", self.spki_der())
+        return pem_text("PUBLIC KEY", self.spki_der()).encode("ascii")
 
     @classmethod
     def from_spki_der(cls, der: bytes) -> SM2PublicKey:
@@ -249,7 +250,7 @@ class SM2PrivateKey:
 
     def pkcs8_pem(self) -> bytes:
         """Return the ``PRIVATE KEY`` PEM of :meth:`pkcs8_der`."""
-        return _der.pem_encode("PRIVATE KEY", self.pkcs8_der())
+        return pem_text("PRIVATE KEY", self.pkcs8_der()).encode("ascii")
 
     def sec1_der(self) -> bytes:
         """Return RFC 5915 ECPrivateKey DER with the SM2 curve OID and the public key."""

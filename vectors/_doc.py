@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, Literal, TypeVar
 
-from kmskit.offline.pem import pem_text
 from kmskit.vectors._drbg import Drbg
 from kmskit.vectors._notes import FLAGS
 
@@ -27,7 +26,6 @@ __all__ = [
     "assemble",
     "dumps",
     "flip_bit",
-    "pem",
     "run_cases",
 ]
 
@@ -136,11 +134,6 @@ def dumps(doc: Mapping[str, Any]) -> bytes:
     """Canonical JSON bytes: sorted keys, indent 2, ASCII, one trailing newline."""
     text = json.dumps(doc, sort_keys=True, indent=2, separators=(",", ": "), ensure_ascii=True)
     return (text + "\n").encode("ascii")
-
-
-def pem(label: str, der: bytes) -> str:
-    """PEM with 64-character lines (RFC 7468 strict form)."""
-    return pem_text(label, der)
 
 
 def flip_bit(data: bytes, rng: Drbg, *, low_half: bool = False) -> bytes:

@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from kmskit.envelope.keyrings import Keyring, RawAesKeyring, RsaKeyring, Sm2Keyring
 from kmskit.offline import sm2
 from kmskit.offline.errors import KmskitError, ValidationException
+from kmskit.offline.pem import pem_text
 from kmskit.offline.specs import EncryptionAlgorithm
 from kmskit.vectors import _rsa_math
-from kmskit.vectors._doc import pem
 from kmskit.vectors._drbg import Drbg
 from kmskit.vectors._envelope_msg import Recipient
 
@@ -133,15 +133,15 @@ class KeySet:
             # Same key id as aes-256, other material: the EDK names it, yet it cannot open it.
             self.name("aes-256-impostor"): _symmetric(self.name("aes-256"), self.impostor),
             self.name("rsa-2048-private"): _asymmetric(
-                self.name("rsa-2048"), "rsa", "private", 2048, pem("PRIVATE KEY", rsa_private)
+                self.name("rsa-2048"), "rsa", "private", 2048, pem_text("PRIVATE KEY", rsa_private)
             ),
             self.name("rsa-2048-public"): _asymmetric(
-                self.name("rsa-2048"), "rsa", "public", 2048, pem("PUBLIC KEY", rsa_public)
+                self.name("rsa-2048"), "rsa", "public", 2048, pem_text("PUBLIC KEY", rsa_public)
             ),
         }
         if with_sm2:
-            sm2_private = pem("PRIVATE KEY", self.sm2_key.pkcs8_der())
-            sm2_public = pem("PUBLIC KEY", self.sm2_key.public_key().spki_der())
+            sm2_private = pem_text("PRIVATE KEY", self.sm2_key.pkcs8_der())
+            sm2_public = pem_text("PUBLIC KEY", self.sm2_key.public_key().spki_der())
             out[self.name("sm2-private")] = _asymmetric(
                 self.name("sm2"), "sm2", "private", 256, sm2_private
             )

@@ -18,10 +18,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kmskit.offline.keys import PublicKey, load_public_key
+from kmskit.offline.pem import pem_text
 from kmskit.offline.signing import verify
 from kmskit.vectors import _der, _ec_sig
 from kmskit.vectors._curves import P256, P384, P521, SECP256K1, Curve
-from kmskit.vectors._doc import Case, CaseFn, Group, pem, run_cases
+from kmskit.vectors._doc import Case, CaseFn, Group, run_cases
 from kmskit.vectors._drbg import Drbg
 from kmskit.vectors._ec_sig import EcSigCtx, message, split, test_fields
 from kmskit.vectors._family import Family, Json, Verdict, judged, no_output
@@ -140,7 +141,7 @@ def build(rng: Drbg, count: int) -> tuple[Sequence[str], Sequence[Group]]:
                 "curve": curve.name,
                 "sha": sha,
                 "publicKeyDer": der.hex(),
-                "publicKeyPem": pem("PUBLIC KEY", der),
+                "publicKeyPem": pem_text("PUBLIC KEY", der),
             }
             groups.append(Group(fields, cases))
     header = [

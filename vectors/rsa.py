@@ -20,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kmskit.offline.encryption import decrypt
 from kmskit.offline.keys import PrivateKey, PublicKey, load_private_key, load_public_key
+from kmskit.offline.pem import pem_text
 from kmskit.offline.signing import verify
 from kmskit.offline.specs import EncryptionAlgorithm, KeySpec, max_plaintext
 from kmskit.vectors import _rsa_math as m
-from kmskit.vectors._doc import Case, CaseFn, Group, Result, flip_bit, pem, run_cases
+from kmskit.vectors._doc import Case, CaseFn, Group, Result, flip_bit, run_cases
 from kmskit.vectors._drbg import Drbg
 from kmskit.vectors._ec_sig import LONG, MAX_RAW, SHORT, message, test_fields
 from kmskit.vectors._family import Family, Json, Verdict, judged, no_output
@@ -313,7 +314,7 @@ def _sig_build(pss: bool, extra: Sequence[tuple[int, str]]) -> Build:
                 "signingAlgorithm": f"{prefix}_{_alg_suffix(sha)}",
                 "sha": sha,
                 "publicKeyDer": der.hex(),
-                "publicKeyPem": pem("PUBLIC KEY", der),
+                "publicKeyPem": pem_text("PUBLIC KEY", der),
             }
             if pss:
                 fields.update(mgf="MGF1", mgfSha=sha, sLen=len(m.hash_bytes(sha, b"")))
@@ -508,7 +509,7 @@ def _oaep_build(rng: Drbg, count: int) -> tuple[Sequence[str], Sequence[Group]]:
             "mgf": "MGF1",
             "mgfSha": sha,
             "privateKeyPem": private_pem,
-            "publicKeyPem": pem("PUBLIC KEY", _spki(key)),
+            "publicKeyPem": pem_text("PUBLIC KEY", _spki(key)),
         }
         group_rng = rng.child(f"rsa-{bits}/key{index}/{sha}")
         groups.append(Group(fields, run_cases(_OAEP_CASES, ctx, group_rng)))

@@ -19,9 +19,10 @@ from kmskit.offline import _sm2_curve, sm2
 from kmskit.offline.encryption import decrypt
 from kmskit.offline.errors import ValidationException
 from kmskit.offline.keys import PrivateKey, load_private_key
+from kmskit.offline.pem import pem_text
 from kmskit.offline.specs import SM2PKE_MAX_PLAINTEXT
 from kmskit.vectors import _der
-from kmskit.vectors._doc import Case, CaseFn, Group, Result, flip_bit, pem, run_cases
+from kmskit.vectors._doc import Case, CaseFn, Group, Result, flip_bit, run_cases
 from kmskit.vectors._drbg import Drbg
 from kmskit.vectors._family import Family, Json, Verdict, judged
 from kmskit.vectors.sm2_sign import key_from
@@ -277,7 +278,7 @@ def build(rng: Drbg, count: int) -> tuple[Sequence[str], Sequence[Group]]:
             "keySpec": "SM2",
             "encryptionAlgorithm": "SM2PKE",
             "privateKeyPem": key.pkcs8_pem().decode("ascii"),
-            "publicKeyPem": pem("PUBLIC KEY", key.public_key().spki_der()),
+            "publicKeyPem": pem_text("PUBLIC KEY", key.public_key().spki_der()),
         }
         groups.append(Group(fields, run_cases(_CASES, _Ctx(key), key_rng)))
     header = [

@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives import hashes
 from kmskit.offline import sm2
 from kmskit.offline.errors import ValidationException
 from kmskit.offline.keys import PublicKey, load_public_key
+from kmskit.offline.pem import pem_text
 from kmskit.offline.signing import verify
 from kmskit.vectors import _der, _ec_sig
-from kmskit.vectors._doc import Case, CaseFn, Group, pem, run_cases
+from kmskit.vectors._doc import Case, CaseFn, Group, run_cases
 from kmskit.vectors._drbg import Drbg
 from kmskit.vectors._ec_sig import EcSigCtx, message, split, test_fields
 from kmskit.vectors._family import Family, Json, Verdict, judged, no_output
@@ -136,7 +137,7 @@ def _group_fields(key: sm2.SM2PrivateKey, sm2_id: bytes | None) -> dict[str, obj
         "signingAlgorithm": "SM2DSA",
         "sha": "SM3",
         "publicKeyDer": der.hex(),
-        "publicKeyPem": pem("PUBLIC KEY", der),
+        "publicKeyPem": pem_text("PUBLIC KEY", der),
     }
     if sm2_id is not None:
         fields["sm2Id"] = sm2_id.hex()

@@ -38,6 +38,7 @@ from kmskit.offline.errors import (
     SignatureFormatError,
     ValidationException,
 )
+from kmskit.offline.pem import pem_text
 from tests._vectors import load_json
 
 ANNEX = load_json("sm2", "gbt32918-annex.json")
@@ -292,7 +293,7 @@ def test_private_key_der_and_pem_round_trip() -> None:
         assert sm2.SM2PrivateKey.from_der(der) == KEY
     assert sm2.SM2PrivateKey.from_pem(KEY.pkcs8_pem()) == KEY
     assert sm2.SM2PrivateKey.from_pem(KEY.pkcs8_pem().decode()) == KEY
-    sec1_pem = _sm2_der.pem_encode("EC PRIVATE KEY", KEY.sec1_der())
+    sec1_pem = pem_text("EC PRIVATE KEY", KEY.sec1_der()).encode("ascii")
     assert sm2.SM2PrivateKey.from_pem(b"junk\n" + sec1_pem) == KEY
     assert sm2.SM2PublicKey.from_pem(PUB.spki_pem()) == PUB
     assert sm2.SM2PublicKey.from_pem(KEY.pkcs8_pem() + PUB.spki_pem()) == PUB
