@@ -29,7 +29,7 @@ from kmskit.offline.errors import (
 )
 from kmskit.offline.specs import (
     CUSTOMER_MASTER_KEY_SPECS,
-    EncryptionAlgorithm,
+    SYMMETRIC_ENCRYPTION_SPECS,
     KeySpec,
     KeyUsage,
     profile,
@@ -82,7 +82,7 @@ _MARKER_KIND = "keys"
 
 def is_symmetric_encryption(spec: KeySpec) -> bool:
     """SYMMETRIC_DEFAULT, SM4 and AES_128: the specs whose algorithm is SYMMETRIC_DEFAULT."""
-    return EncryptionAlgorithm.SYMMETRIC_DEFAULT in profile(spec).encryption
+    return spec in SYMMETRIC_ENCRYPTION_SPECS
 
 
 def key_class(spec: KeySpec) -> str:

@@ -39,7 +39,7 @@ from kmskit.keystore.api import Operation, Result, call, kebab, response, wipe_r
 from kmskit.keystore.api_table import operation_named
 from kmskit.offline.errors import KmsError, KmskitError
 from kmskit.offline.pem import pem_text
-from kmskit.offline.specs import ALIBABA_KEY_SPECS, ALIBABA_KEY_USAGES
+from kmskit.offline.specs import ALIBABA_KEY_SPECS, ALIBABA_KEY_USAGES, SYMMETRIC_ENCRYPTION_SPECS
 
 if TYPE_CHECKING:
     from kmskit.keystore import Keystore
@@ -51,7 +51,6 @@ ALIYUN_API_VERSION: Final = "2016-01-20"
 _SPEC_NAMES: Final = {aws.value: name for name, aws in ALIBABA_KEY_SPECS.items()}
 _SPEC_NAMES["SYMMETRIC_DEFAULT"] = "Aliyun_AES_256"
 # The symmetric encryption specs (their key versions are material generations).
-_SYMMETRIC_SPECS: Final = ("SYMMETRIC_DEFAULT", "SM4", "AES_128")
 _USAGE_NAMES: Final = {aws.value: name for name, aws in ALIBABA_KEY_USAGES.items()}
 _STATES: Final = {
     "Enabled": "Enabled",
@@ -293,7 +292,7 @@ def _versions(c: _Call, meta: Mapping[str, Any]) -> list[str]:
     """Key versions, oldest first: each rotation's material and the current material; a key
     with one material only (asymmetric keys) has one version, named by its key id."""
     versions: list[str] = []
-    if meta["KeySpec"] in _SYMMETRIC_SPECS and meta.get("Origin") == "AWS_KMS":
+    if meta["KeySpec"] in SYMMETRIC_ENCRYPTION_SPECS and meta.get("Origin") == "AWS_KMS":
         # The first material of a key is material 1 (keystore._materials.next_material_id);
         # each rotation made one more.
         versions = [key_material_id(meta["KeyId"], 1)]
@@ -329,7 +328,7 @@ def _alibaba_metadata(c: _Call, meta: Mapping[str, Any]) -> dict[str, Any]:
         out["DeleteDate"] = _time(meta["DeletionDate"])
     if meta.get("ValidTo"):
         out["MaterialExpireTime"] = _time(meta["ValidTo"])
-    if meta["KeySpec"] in _SYMMETRIC_SPECS and meta.get("Origin") == "AWS_KMS":
+    if meta["KeySpec"] in SYMMETRIC_ENCRYPTION_SPECS and meta.get("Origin") == "AWS_KMS":
         status = c.call("GetKeyRotationStatus", {"KeyId": meta["KeyId"]})
         if status.get("KeyRotationEnabled"):
             out["AutomaticRotation"] = "Enabled"

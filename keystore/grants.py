@@ -31,6 +31,7 @@ from kmskit.keystore.policy_context import GrantRequest, KeyFacts, RequestContex
 from kmskit.keystore.policy_principals import IamMapping, Principal, principal_entry_matches
 from kmskit.keystore.results import iso_time
 from kmskit.offline.errors import ValidationException
+from kmskit.offline.specs import SYMMETRIC_ENCRYPTION_SPECS
 
 __all__ = [
     "GRANT_OPERATIONS",
@@ -57,8 +58,6 @@ _SYMMETRIC_ENCRYPTION = (
     "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
     "GenerateDataKeyPairWithoutPlaintext",
 )
-# kmskit.offline.specs names (Alibaba's mapped)
-_SYMMETRIC_SPECS = ("SYMMETRIC_DEFAULT", "SM4", "AES_128")
 _NAME = r"[a-zA-Z0-9:/_-]{1,256}"
 _MAX_CONSTRAINT_PAIRS = 8
 _MAX_CONSTRAINT_VALUE = 384
@@ -111,7 +110,7 @@ def _name_pattern() -> re.Pattern[str]:
 
 
 def is_symmetric_encryption_key(key: KeyFacts) -> bool:
-    return key.key_spec in _SYMMETRIC_SPECS and key.key_usage == "ENCRYPT_DECRYPT"
+    return key.key_spec in SYMMETRIC_ENCRYPTION_SPECS and key.key_usage == "ENCRYPT_DECRYPT"
 
 
 def grant_operations_for_key(key: KeyFacts) -> tuple[str, ...]:

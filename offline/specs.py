@@ -35,6 +35,7 @@ __all__ = [
     "MAX_RAW_MESSAGE",
     "OAEP_HASH",
     "SM2PKE_MAX_PLAINTEXT",
+    "SYMMETRIC_ENCRYPTION_SPECS",
     "WRAPPING_ALGORITHMS",
     "WRAPPING_KEY_SPECS",
     "WRAPPING_OAEP",
@@ -350,6 +351,15 @@ _SPECS: dict[KeySpec, SpecProfile] = {
     KeySpec.HMAC_512: _hmac(MacAlgorithm.HMAC_SHA_512, 512),
 }
 
+# The symmetric encryption keys: the specs whose algorithm is SYMMETRIC_DEFAULT (AES-256,
+# SM4, AES-128), taken from the table above. KeySpec members equal their names, so
+# ``"SM4" in SYMMETRIC_ENCRYPTION_SPECS`` holds for the strings of stored rows too.
+SYMMETRIC_ENCRYPTION_SPECS: frozenset[KeySpec] = frozenset(
+    spec
+    for spec, prof in _SPECS.items()
+    if EncryptionAlgorithm.SYMMETRIC_DEFAULT in prof.encryption
+)
+
 # KMS Encrypt, "Plaintext" limits for RSAES_OAEP: k − 2·hLen − 2 bytes (RFC 8017 §7.1.1), as
 # the KMS Developer Guide tabulates them per key spec.
 _OAEP_MAX_PLAINTEXT: dict[tuple[KeySpec, EncryptionAlgorithm], int] = {
@@ -479,11 +489,7 @@ def max_plaintext(
     """
     if algorithm is EncryptionAlgorithm.SM2PKE and spec is KeySpec.SM2:
         return ALIBABA_SM2PKE_MAX_PLAINTEXT if api == "alibaba" else SM2PKE_MAX_PLAINTEXT
-    if algorithm is EncryptionAlgorithm.SYMMETRIC_DEFAULT and spec in (
-        KeySpec.SYMMETRIC_DEFAULT,
-        KeySpec.SM4,
-        KeySpec.AES_128,
-    ):
+    if algorithm is EncryptionAlgorithm.SYMMETRIC_DEFAULT and spec in SYMMETRIC_ENCRYPTION_SPECS:
         return MAX_RAW_MESSAGE
     try:
         return _OAEP_MAX_PLAINTEXT[(spec, algorithm)]
