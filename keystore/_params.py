@@ -159,17 +159,21 @@ def number_of_bytes(value: object) -> int:
     return value
 
 
+def data_key_spec_length(key_spec: str) -> int:
+    """The length of a data key of ``KeySpec`` ``key_spec`` (AES_256, AES_128)."""
+    try:
+        return DataKeySpec(key_spec).length
+    except ValueError:
+        choices = " or ".join(s.value for s in DataKeySpec)
+        raise ValidationException(f"KeySpec must be {choices}, not {key_spec!r}") from None
+
+
 def data_key_length(key_spec: str | None, number_of_bytes_: int | None) -> int | None:
     """The data key length asked for, or None when neither parameter was given."""
     if key_spec is not None and number_of_bytes_ is not None:
         raise ValidationException("specify either KeySpec or NumberOfBytes, not both")
     if key_spec is not None:
-        try:
-            return DataKeySpec(key_spec).length
-        except ValueError:
-            raise ValidationException(
-                f"KeySpec must be AES_256 or AES_128, not {key_spec!r}"
-            ) from None
+        return data_key_spec_length(key_spec)
     if number_of_bytes_ is not None:
         return number_of_bytes(number_of_bytes_)
     return None

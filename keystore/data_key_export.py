@@ -25,7 +25,7 @@ from kmskit.keystore._wipe import wipe
 from kmskit.keystore.asymmetric import _peer_public_key
 from kmskit.keystore.encryption import base64_text
 from kmskit.offline.errors import ValidationException
-from kmskit.offline.specs import DataKeySpec, EncryptionAlgorithm, KeySpec
+from kmskit.offline.specs import EncryptionAlgorithm, KeySpec
 
 # The result and the public-key cryptography load when the operation runs: every Keystore
 # carries this mixin, and most commands (DescribeKey …) never export a data key.
@@ -78,10 +78,7 @@ def _data_key_length(key_spec: str | None, number_of_bytes: int | None) -> int:
         return _params.number_of_bytes(number_of_bytes)
     if key_spec is None:
         return _DEFAULT_LENGTH
-    try:
-        return DataKeySpec(key_spec).length
-    except ValueError:
-        raise ValidationException(f"KeySpec must be AES_256 or AES_128, not {key_spec!r}") from None
+    return _params.data_key_spec_length(key_spec)
 
 
 class DataKeyExportOperations(KeystoreBase):
