@@ -28,7 +28,7 @@ from kmskit.keystore.api import (
     kwargs,
     page,
 )
-from kmskit.offline.specs import EncryptionAlgorithm
+from kmskit.offline.specs import DataKeySpec, EncryptionAlgorithm
 
 if TYPE_CHECKING:
     from kmskit.keystore import Keystore
@@ -48,7 +48,7 @@ _DATA_KEY_SPEC = AwsParam(
     "KeySpec",
     "string",
     "Data key length (or give --number-of-bytes).",
-    choices=("AES_256", "AES_128"),
+    choices=tuple(s.value for s in DataKeySpec),
 )
 _DATA_KEY_BYTES = AwsParam("NumberOfBytes", "integer", "Data key length in bytes, 1-1024.")
 
