@@ -277,7 +277,7 @@ class _OtherContext:
         return self.inner.wrap(data_key, {**context, "tenant": "mallory"})
 
     def unwrap(self, edk: EncryptedDataKey, context: Mapping[str, str]) -> bytearray:
-        raise NotImplementedError
+        raise AssertionError("this keyring only makes the forged message; it never decrypts")
 
 
 def test_kmskit_cli_encrypts_to_kms_json_by_default(tmp_path: Path) -> None:
