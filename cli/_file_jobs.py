@@ -221,6 +221,26 @@ class _Counting:
         self._update(len(data))
         return data
 
+    # A regular file stays addressable through the bar, so envelope/_parallel_frames.py can
+    # still read it at offsets on worker threads; it reports those bytes here.
+    def fileno(self) -> int:
+        fd: int = self._src.fileno()
+        return fd
+
+    def seekable(self) -> bool:
+        return bool(self._src.seekable())
+
+    def tell(self) -> int:
+        pos: int = self._src.tell()
+        return pos
+
+    def seek(self, pos: int, whence: int = 0, /) -> int:
+        new: int = self._src.seek(pos, whence)
+        return new
+
+    def consumed_elsewhere(self, n: int) -> None:
+        self._update(n)
+
 
 @contextlib.contextmanager
 def progress(src: BinaryIO, source: str) -> Iterator[Any]:

@@ -268,9 +268,17 @@ class PrefixedSource:
         return head + self._reader.read(size - len(head))
 
 
-def sniff_aliyun(src: ByteSource) -> tuple[bool, PrefixedSource]:
+def sniff_aliyun(src: ByteSource) -> tuple[bool, ByteSource]:
     """Read the first byte of ``src``: (is it an Alibaba message, a source that still
     yields that byte)."""
+    seekable = getattr(src, "seekable", None)
+    if seekable is not None and seekable():
+        # A file is read again from where it was: the caller keeps the file object itself,
+        # which envelope/_parallel_frames.py needs to read frames at offsets.
+        at = src.tell()  # type: ignore[attr-defined]
+        first = Reader(src).read(1)
+        src.seek(at)  # type: ignore[attr-defined]
+        return looks_like_aliyun_message(first), src
     first = Reader(src).read(1)
     return looks_like_aliyun_message(first), PrefixedSource(first, src)
 

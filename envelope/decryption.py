@@ -13,6 +13,7 @@ a one-time key held only in memory, and copied out afterwards; no plaintext is a
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Final
@@ -31,6 +32,12 @@ from kmskit.envelope._io import (
     SpoolSink,
     read_up_to,
     write_all,
+)
+from kmskit.envelope._parallel_frames import (
+    MIN_PARALLEL_BYTES,
+    file_ends,
+    open_regular_frames,
+    worker_count,
 )
 from kmskit.envelope._signing import FooterVerifier
 from kmskit.envelope.footer import read_footer
@@ -57,6 +64,7 @@ from kmskit.envelope.suites import (
     DEFAULT_COMMITMENT_POLICY,
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
+    MAX_FRAME_COUNT,
     PUBLIC_KEY_CONTEXT_KEY,
     CommitmentPolicy,
     parse_commitment_policy,
@@ -111,12 +119,12 @@ class _Body:
             self.outbuf = bytearray(n + SLACK)
         return memoryview(self.outbuf)
 
-    def framed(self) -> _Held:
+    def framed(self, seq: int = 1) -> _Held:
+        """Decrypt the frames from ``seq`` on (the ones before went to parallel workers)."""
         header, reader = self.header, self.reader
         suite = header.suite
         iv_len, tag_len, frame_length = suite.iv_length, suite.tag_length, header.frame_length
         regular_aad = BodyAad(header.message_id, FRAME_LABEL)
-        seq = 1
         while True:
             first = reader.read(4)
             if len(first) != 4:
@@ -173,6 +181,68 @@ class _Body:
             raise
         self.plaintext_length += n
         return _Held(held.commit, held.discard)
+
+
+def _open_in_parallel(
+    src: ByteSource,
+    dst: ByteSink,
+    body: _Body,
+    verifier: FooterVerifier | None,
+    lane: HashLane | None,
+) -> int:
+    """Open the leading regular frames of a regular input file on worker threads, straight
+    into a regular output file (envelope/_parallel_frames.py); return how many frames.
+
+    Only frames that a well-formed message of this size must have as regular frames go to
+    the workers: everything in the last ``tail`` bytes (the final frame, the footer) could
+    be the final frame and stays serial. 0 (nothing done) for streams, small messages and
+    one-CPU machines. When a worker meets a bad head, a bad tag or an early end, what the
+    workers wrote is cut off and 0 is returned: the serial loop then decrypts from frame 1
+    and stops at that frame with that error, releasing what it would have released. (For a
+    signed suite the hash has then seen part of the body twice; the serial loop fails
+    before the footer, and were the file changed under us so that it does not, the
+    signature fails: never a false acceptance.)
+    """
+    workers = worker_count()
+    ends = file_ends(src, dst) if workers > 1 else None
+    if ends is None:
+        return 0
+    header = body.header
+    suite = header.suite
+    frame_length = header.frame_length
+    record = 4 + suite.iv_length + frame_length + suite.tag_length
+    # message-body.md: final frame = marker, sequence number, IV, uint32 length, content
+    # (at most one frame), tag; message-footer.md: uint16 length and the signature.
+    tail = 12 + suite.iv_length + frame_length + suite.tag_length
+    if suite.signed:
+        tail += 2 + 0xFFFF
+    frames = max(0, ends.src_size - ends.src_pos - tail) // record
+    if not frames or frames * frame_length < MIN_PARALLEL_BYTES or frames >= MAX_FRAME_COUNT:
+        return 0
+    if lane is not None:
+        lane.finish()  # the header goes into the hash before any frame does
+    opened = open_regular_frames(
+        ends,
+        cipher=body.cipher,
+        suite=suite,
+        message_id=header.message_id,
+        frame_length=frame_length,
+        frames=frames,
+        workers=workers,
+        hash_update=verifier.update if verifier is not None else None,
+        progress=getattr(src, "consumed_elsewhere", None),
+    )
+    if not opened:
+        os.ftruncate(ends.dst_fd, ends.dst_pos)
+        dst.seek(ends.dst_pos)  # type: ignore[attr-defined]
+        src.seek(ends.src_pos)  # type: ignore[attr-defined]
+        return 0
+    src.seek(ends.src_pos + frames * record)  # type: ignore[attr-defined]
+    dst.seek(ends.dst_pos + frames * frame_length)  # type: ignore[attr-defined]
+    body.reader.consumed += frames * record
+    body.sink.written += frames * frame_length
+    body.plaintext_length += frames * frame_length
+    return frames
 
 
 def _verifier_for(header: Header) -> FooterVerifier | None:
@@ -254,7 +324,8 @@ def decrypt_stream(
         reader.tap = lane.update
     try:
         if header.content_type is ContentType.FRAMED:
-            held = body.framed()
+            done = 0 if verify_before_release else _open_in_parallel(src, dst, body, verifier, lane)
+            held = body.framed(done + 1)
         else:
             held = body.non_framed(spool_dir)
         reader.tap = None

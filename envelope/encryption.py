@@ -15,6 +15,13 @@ from types import MappingProxyType
 from kmskit.envelope._crypto import FrameCipher, derive_keys, frame_cipher
 from kmskit.envelope._hash_lane import HashLane
 from kmskit.envelope._io import INITIAL_BUFFER, ByteSink, ByteSource, Reader, read_up_to, write_all
+from kmskit.envelope._parallel_frames import (
+    MIN_PARALLEL_BYTES,
+    InputChanged,
+    file_ends,
+    seal_regular_frames,
+    worker_count,
+)
 from kmskit.envelope._signing import FooterSigner
 from kmskit.envelope.footer import pack_footer
 from kmskit.envelope.frames import (
@@ -51,7 +58,7 @@ from kmskit.envelope.suites import (
     parse_commitment_policy,
 )
 from kmskit.offline.encryption_context import serialize_encryption_context
-from kmskit.offline.errors import ValidationException
+from kmskit.offline.errors import InputChangedError, ValidationException
 
 __all__ = ["encrypt", "encrypt_stream"]
 
@@ -109,8 +116,9 @@ def _encrypt_frames(
     suite: SuiteProfile,
     message_id: bytes,
     frame_length: int,
+    seq: int = 1,
 ) -> int:
-    """Write the framed body; return the plaintext length."""
+    """Write the framed body from frame ``seq`` on; return the plaintext length written."""
     iv_len, tag_len = suite.iv_length, suite.tag_length
     head_len = 4 + iv_len
     start = min(frame_length, INITIAL_BUFFER)
@@ -118,7 +126,6 @@ def _encrypt_frames(
     frame = bytearray(head_len + start + tag_len)
     regular_aad = BodyAad(message_id, FRAME_LABEL)
     total = 0
-    seq = 1
     try:
         current, filled = read_up_to(reader, current, frame_length)
         while filled == frame_length:
@@ -157,6 +164,56 @@ def _encrypt_frames(
     finally:
         current[:] = bytes(len(current))
         ahead[:] = bytes(len(ahead))
+
+
+def _seal_in_parallel(
+    src: ByteSource,
+    dst: ByteSink,
+    out: _Out,
+    cipher: FrameCipher,
+    suite: SuiteProfile,
+    message_id: bytes,
+    frame_length: int,
+    signer: FooterSigner | None,
+    lane: HashLane | None,
+) -> int:
+    """Seal the regular frames of a regular input file on worker threads, straight into a
+    regular output file (envelope/_parallel_frames.py); return how many frames that was.
+
+    0 (nothing done) for streams, small inputs and one-CPU machines: the serial loop then
+    writes the whole body. Otherwise both streams are left positioned after those frames,
+    so the serial loop writes the final frame exactly as it would have.
+    """
+    workers = worker_count()
+    ends = file_ends(src, dst) if workers > 1 else None
+    if ends is None:
+        return 0
+    # Every frame but the last one the input holds is a regular frame; the last (full or
+    # not) is the final frame, as in _encrypt_frames.
+    frames = max(0, ends.src_size - ends.src_pos - 1) // frame_length
+    if not frames or frames * frame_length < MIN_PARALLEL_BYTES or frames >= MAX_FRAME_COUNT:
+        return 0
+    if lane is not None:
+        lane.finish()  # the header goes into the hash before any frame does
+    try:
+        seal_regular_frames(
+            ends,
+            cipher=cipher,
+            suite=suite,
+            message_id=message_id,
+            frame_length=frame_length,
+            frames=frames,
+            workers=workers,
+            hash_update=signer.update if signer is not None else None,
+            progress=getattr(src, "consumed_elsewhere", None),
+        )
+    except InputChanged as exc:
+        raise InputChangedError(str(exc)) from None
+    record = 4 + suite.iv_length + frame_length + suite.tag_length
+    src.seek(ends.src_pos + frames * frame_length)  # type: ignore[attr-defined]
+    dst.seek(ends.dst_pos + frames * record)  # type: ignore[attr-defined]
+    out.written += frames * record
+    return frames
 
 
 def encrypt_stream(
@@ -227,8 +284,11 @@ def encrypt_stream(
         out = _Out(dst, lane)
         out.emit(body)
         out.emit(auth_tag)
-        plaintext_length = _encrypt_frames(
-            Reader(src), out, cipher, suite, message_id, frame_length
+        done = _seal_in_parallel(
+            src, dst, out, cipher, suite, message_id, frame_length, signer, lane
+        )
+        plaintext_length = done * frame_length + _encrypt_frames(
+            Reader(src), out, cipher, suite, message_id, frame_length, done + 1
         )
         if lane is not None:
             lane.finish()

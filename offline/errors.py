@@ -30,6 +30,7 @@ __all__ = [
     "IncorrectKeyException",
     "IncorrectKeyMaterialException",
     "IncorrectPassphraseError",
+    "InputChangedError",
     "InvalidAliasNameException",
     "InvalidCiphertextException",
     "InvalidGrantIdException",
@@ -319,6 +320,13 @@ class FileAccessError(KmskitError):
     system's reason; the command ran and failed (exit 1)."""
 
     code = "FileAccessError"
+
+
+class InputChangedError(FileAccessError):
+    """An input file ended before the size it had when the work on it started: something
+    shortened it meanwhile. What was written from it is incomplete; the CLI discards it."""
+
+    code = "InputChangedError"
 
 
 class KeyFormatError(KmskitError, ValueError):

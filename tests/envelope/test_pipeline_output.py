@@ -18,6 +18,7 @@ from collections.abc import Callable
 from itertools import count
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
@@ -139,11 +140,19 @@ def _seal(suite: str, frame_length: int, data: bytes) -> bytes:
 
 
 def _split_footer(suite: str, message: bytes) -> tuple[bytes, bytes]:
+    """Split off the footer (uint16 length ‖ signature). Signature bytes can look like a
+    length by chance, so a split counts only when its signature verifies."""
     if suite in ("0478", "4D04"):
         return message, b""
     for n in range(64, 110):
-        if struct.unpack(">H", message[-2 - n : -n])[0] == n:
-            return message[: -2 - n], message[-n:]
+        if struct.unpack(">H", message[-2 - n : -n])[0] != n:
+            continue
+        signed, signature = message[: -2 - n], message[-n:]
+        try:
+            _check_footer(suite, signed, signature)
+        except (AssertionError, InvalidSignature):
+            continue
+        return signed, signature
     raise AssertionError("no footer")
 
 

@@ -13,6 +13,7 @@ import base64
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import aws_encryption_sdk
 import pytest
@@ -149,3 +150,55 @@ def test_cli_rewrap_of_an_esdk_message(files: Path, frame_length: int) -> None:
     assert dict(header.encryption_context) == CONTEXT
     with pytest.raises(aws_encryption_sdk.exceptions.AWSEncryptionSDKClientError):
         CLIENT.decrypt(source=rewrapped, key_provider=_aes(bytes(range(32)), "aes-1"))
+
+
+@pytest.mark.parametrize(
+    "suite", ["AES_256_GCM_HKDF_SHA512_COMMIT_KEY", "AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384"]
+)
+def test_cli_files_on_worker_threads_against_the_esdk(
+    files: Path, suite: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file large enough for envelope/_parallel_frames.py, with two workers forced on: the
+    ESDK reads what the workers sealed, and the workers open what the ESDK wrote."""
+    import kmskit.envelope._parallel_frames as parallel
+    import kmskit.envelope.decryption as decryption
+    import kmskit.envelope.encryption as encryption
+
+    seen: list[str] = []
+    for module, name in ((encryption, "seal_regular_frames"), (decryption, "open_regular_frames")):
+        real = getattr(parallel, name)
+
+        def spy(*args: object, _real: Any = real, _name: str = name, **kwargs: object) -> object:
+            seen.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+        monkeypatch.setattr(module, "worker_count", lambda: 2)
+    big = os.urandom(parallel.MIN_PARALLEL_BYTES + 3 * 65536 + 11)
+    (files / "big").write_bytes(big)
+    ok(
+        kmskit(
+            "encrypt", files / "big", "-o", files / "m", "--algorithm", suite,
+            "--wrapping-key", _spec(files / "k1", "aes-1"), "-c", "purpose=cli interop",
+        )
+    )  # fmt: skip
+    plaintext, _ = CLIENT.decrypt(
+        source=(files / "m").read_bytes(), key_provider=_aes(bytes(range(32)), "aes-1")
+    )
+    assert bytes(plaintext) == big
+    theirs, _ = CLIENT.encrypt(
+        source=big,
+        key_provider=_aes(bytes(range(32)), "aes-1"),
+        encryption_context=CONTEXT,
+        algorithm=Algorithm[suite],
+        frame_length=65536,
+    )
+    (files / "theirs").write_bytes(bytes(theirs))
+    ok(
+        kmskit(
+            "decrypt", files / "theirs", "-o", files / "out", "-c", "purpose=cli interop",
+            "--wrapping-key", _spec(files / "k1", "aes-1"),
+        )
+    )  # fmt: skip
+    assert (files / "out").read_bytes() == big
+    assert seen == ["seal_regular_frames", "open_regular_frames"]
