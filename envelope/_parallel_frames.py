@@ -43,17 +43,20 @@ from typing import Any, Final, NamedTuple
 
 from kmskit.envelope._crypto import SLACK, FrameCipher
 from kmskit.envelope.frames import FRAME_LABEL, BodyAad, check_regular_head, frame_iv
-from kmskit.envelope.suites import SuiteProfile
+from kmskit.envelope.suites import MAX_FRAME_COUNT, SuiteProfile
 from kmskit.offline.errors import BodyFormatError, PayloadAuthenticationError
 
 __all__ = [
     "MIN_PARALLEL_BYTES",
     "FileEnds",
+    "FrameJob",
     "InputChanged",
     "file_ends",
     "open_regular_frames",
+    "parallel_ends",
     "seal_regular_frames",
     "worker_count",
+    "worth_running",
 ]
 
 Update = Callable[[memoryview], None]
@@ -86,6 +89,42 @@ class FileEnds(NamedTuple):
     src_size: int
     dst_fd: int
     dst_pos: int
+
+
+class FrameJob(NamedTuple):
+    """A run of regular frames 1..``frames`` between two files, and what sealing or opening
+    them needs. ``hash_update`` (signed suites) receives the message's bytes of the run in
+    order on the calling thread; ``progress`` the count of input bytes done, from time to
+    time (the CLI's progress bar)."""
+
+    ends: FileEnds
+    cipher: FrameCipher
+    suite: SuiteProfile
+    message_id: bytes
+    frame_length: int
+    frames: int
+    workers: int
+    hash_update: Update | None = None
+    progress: Progress | None = None
+
+    @property
+    def record(self) -> int:
+        """The size of one regular frame in the message: sequence number ‖ IV ‖ content ‖
+        tag (message-body.md)."""
+        return 4 + self.suite.iv_length + self.frame_length + self.suite.tag_length
+
+
+def worth_running(frames: int, frame_length: int) -> bool:
+    """Whether ``frames`` regular frames are worth workers (and fit the frame count)."""
+    return 0 < frames < MAX_FRAME_COUNT and frames * frame_length >= MIN_PARALLEL_BYTES
+
+
+def parallel_ends(src: Any, dst: Any) -> tuple[FileEnds, int] | None:
+    """(both ends, workers) when this machine has CPUs to spare and both ends are files
+    that frames can be read and written in at offsets (:func:`file_ends`)."""
+    workers = worker_count()
+    ends = file_ends(src, dst) if workers > 1 else None
+    return None if ends is None else (ends, workers)
 
 
 def worker_count() -> int:
@@ -235,27 +274,13 @@ class _Crew:
             raise self.error
 
 
-def seal_regular_frames(
-    ends: FileEnds,
-    *,
-    cipher: FrameCipher,
-    suite: SuiteProfile,
-    message_id: bytes,
-    frame_length: int,
-    frames: int,
-    workers: int,
-    hash_update: Update | None = None,
-    progress: Progress | None = None,
-) -> None:
-    """Seal regular frames 1..``frames`` from ``ends.src_pos`` to ``ends.dst_pos``.
-
-    ``hash_update`` (signed suites) receives every sealed record, in order, on the calling
-    thread; ``progress``, if given, the count of input bytes done, from time to time.
-    Raises :class:`InputChanged` when the input ends early, and whatever writing raises.
-    """
-    plan = _plan(frame_length, frames, workers)
-    iv_len, tag_len = suite.iv_length, suite.tag_length
-    record = 4 + iv_len + frame_length + tag_len
+def seal_regular_frames(job: FrameJob) -> None:
+    """Seal the job's frames: plaintext from ``ends.src_pos``, records from
+    ``ends.dst_pos``; the hash gets the sealed records. Raises :class:`InputChanged` when
+    the input ends early, and whatever writing raises."""
+    ends, cipher, message_id, frame_length = job.ends, job.cipher, job.message_id, job.frame_length
+    hash_update, record, iv_len = job.hash_update, job.record, job.suite.iv_length
+    plan = _plan(frame_length, job.frames, job.workers)
     free: list[SimpleQueue[bytearray]] = [SimpleQueue() for _ in range(plan.workers)]
     done: list[SimpleQueue[tuple[bytearray, int] | None]] = [
         SimpleQueue() for _ in range(plan.workers)
@@ -301,7 +326,7 @@ def seal_regular_frames(
             if hash_update is not None:
                 done[j].put(None)  # never leave the hashing thread waiting
 
-    crew = _Crew("kmskit-seal", plan.workers, work, progress)
+    crew = _Crew("kmskit-seal", plan.workers, work, job.progress)
     if hash_update is not None:
         for j in range(plan.workers):
             for _ in range(_HASH_SLOTS - 1):
@@ -329,30 +354,17 @@ def seal_regular_frames(
             crew.wait()
 
 
-def open_regular_frames(
-    ends: FileEnds,
-    *,
-    cipher: FrameCipher,
-    suite: SuiteProfile,
-    message_id: bytes,
-    frame_length: int,
-    frames: int,
-    workers: int,
-    hash_update: Update | None = None,
-    progress: Progress | None = None,
-) -> bool:
-    """Open regular frames 1..``frames`` (records from ``ends.src_pos``) into plaintext
-    from ``ends.dst_pos``.
+def open_regular_frames(job: FrameJob) -> bool:
+    """Open the job's frames: records from ``ends.src_pos``, plaintext from
+    ``ends.dst_pos``; the hash gets the records as read.
 
     Returns False, having written only authenticated plaintext, when any frame head or
     tag fails or the input ends early: the caller redoes the body serially to report it.
-    ``hash_update`` (signed suites) receives the input region in order on the calling
-    thread; ``progress`` as for :func:`seal_regular_frames`. Errors of the output are
-    raised.
+    Errors of the output are raised.
     """
-    plan = _plan(frame_length, frames, workers)
-    iv_len, tag_len = suite.iv_length, suite.tag_length
-    record = 4 + iv_len + frame_length + tag_len
+    ends, cipher, message_id, frame_length = job.ends, job.cipher, job.message_id, job.frame_length
+    record, iv_len = job.record, job.suite.iv_length
+    plan = _plan(frame_length, job.frames, job.workers)
     failed = threading.Event()
 
     def work(j: int) -> None:
@@ -393,10 +405,10 @@ def open_regular_frames(
         finally:
             _wipe(plain)
 
-    crew = _Crew("kmskit-open", plan.workers, work, progress)
+    crew = _Crew("kmskit-open", plan.workers, work, job.progress)
     with crew.running():
-        if hash_update is not None:
-            _hash_region(ends.src_fd, ends.src_pos, frames * record, hash_update, crew)
+        if job.hash_update is not None:
+            _hash_region(ends.src_fd, ends.src_pos, job.frames * record, job.hash_update, crew)
         crew.wait()
     return not failed.is_set()
 

@@ -34,10 +34,10 @@ from kmskit.envelope._io import (
     write_all,
 )
 from kmskit.envelope._parallel_frames import (
-    MIN_PARALLEL_BYTES,
-    file_ends,
+    FrameJob,
     open_regular_frames,
-    worker_count,
+    parallel_ends,
+    worth_running,
 )
 from kmskit.envelope._signing import FooterVerifier
 from kmskit.envelope.footer import read_footer
@@ -64,7 +64,6 @@ from kmskit.envelope.suites import (
     DEFAULT_COMMITMENT_POLICY,
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_HEADER_SIZE,
-    MAX_FRAME_COUNT,
     PUBLIC_KEY_CONTEXT_KEY,
     CommitmentPolicy,
     parse_commitment_policy,
@@ -203,46 +202,45 @@ def _open_in_parallel(
     before the footer, and were the file changed under us so that it does not, the
     signature fails: never a false acceptance.)
     """
-    workers = worker_count()
-    ends = file_ends(src, dst) if workers > 1 else None
-    if ends is None:
+    found = parallel_ends(src, dst)
+    if found is None:
         return 0
+    ends, workers = found
     header = body.header
     suite = header.suite
     frame_length = header.frame_length
     record = 4 + suite.iv_length + frame_length + suite.tag_length
-    # message-body.md: final frame = marker, sequence number, IV, uint32 length, content
-    # (at most one frame), tag; message-footer.md: uint16 length and the signature.
-    tail = 12 + suite.iv_length + frame_length + suite.tag_length
+    # message-body.md: the final frame is a regular frame's layout plus the end marker and a
+    # uint32 length; message-footer.md: a uint16 length and the signature.
+    tail = 4 + record + 4
     if suite.signed:
         tail += 2 + 0xFFFF
-    frames = max(0, ends.src_size - ends.src_pos - tail) // record
-    if not frames or frames * frame_length < MIN_PARALLEL_BYTES or frames >= MAX_FRAME_COUNT:
-        return 0
-    if lane is not None:
-        lane.finish()  # the header goes into the hash before any frame does
-    opened = open_regular_frames(
+    job = FrameJob(
         ends,
-        cipher=body.cipher,
-        suite=suite,
-        message_id=header.message_id,
-        frame_length=frame_length,
-        frames=frames,
-        workers=workers,
+        body.cipher,
+        suite,
+        header.message_id,
+        frame_length,
+        max(0, ends.src_size - ends.src_pos - tail) // record,
+        workers,
         hash_update=verifier.update if verifier is not None else None,
         progress=getattr(src, "consumed_elsewhere", None),
     )
-    if not opened:
+    if not worth_running(job.frames, frame_length):
+        return 0
+    if lane is not None:
+        lane.finish()  # the header goes into the hash before any frame does
+    if not open_regular_frames(job):
         os.ftruncate(ends.dst_fd, ends.dst_pos)
         dst.seek(ends.dst_pos)  # type: ignore[attr-defined]
         src.seek(ends.src_pos)  # type: ignore[attr-defined]
         return 0
-    src.seek(ends.src_pos + frames * record)  # type: ignore[attr-defined]
-    dst.seek(ends.dst_pos + frames * frame_length)  # type: ignore[attr-defined]
-    body.reader.consumed += frames * record
-    body.sink.written += frames * frame_length
-    body.plaintext_length += frames * frame_length
-    return frames
+    src.seek(ends.src_pos + job.frames * job.record)  # type: ignore[attr-defined]
+    dst.seek(ends.dst_pos + job.frames * frame_length)  # type: ignore[attr-defined]
+    body.reader.consumed += job.frames * job.record
+    body.sink.written += job.frames * frame_length
+    body.plaintext_length += job.frames * frame_length
+    return job.frames
 
 
 def _verifier_for(header: Header) -> FooterVerifier | None:

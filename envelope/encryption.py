@@ -16,11 +16,11 @@ from kmskit.envelope._crypto import FrameCipher, derive_keys, frame_cipher
 from kmskit.envelope._hash_lane import HashLane
 from kmskit.envelope._io import INITIAL_BUFFER, ByteSink, ByteSource, Reader, read_up_to, write_all
 from kmskit.envelope._parallel_frames import (
-    MIN_PARALLEL_BYTES,
+    FrameJob,
     InputChanged,
-    file_ends,
+    parallel_ends,
     seal_regular_frames,
-    worker_count,
+    worth_running,
 )
 from kmskit.envelope._signing import FooterSigner
 from kmskit.envelope.footer import pack_footer
@@ -184,35 +184,35 @@ def _seal_in_parallel(
     writes the whole body. Otherwise both streams are left positioned after those frames,
     so the serial loop writes the final frame exactly as it would have.
     """
-    workers = worker_count()
-    ends = file_ends(src, dst) if workers > 1 else None
-    if ends is None:
+    found = parallel_ends(src, dst)
+    if found is None:
         return 0
+    ends, workers = found
     # Every frame but the last one the input holds is a regular frame; the last (full or
     # not) is the final frame, as in _encrypt_frames.
     frames = max(0, ends.src_size - ends.src_pos - 1) // frame_length
-    if not frames or frames * frame_length < MIN_PARALLEL_BYTES or frames >= MAX_FRAME_COUNT:
+    if not worth_running(frames, frame_length):
         return 0
     if lane is not None:
         lane.finish()  # the header goes into the hash before any frame does
+    job = FrameJob(
+        ends,
+        cipher,
+        suite,
+        message_id,
+        frame_length,
+        frames,
+        workers,
+        hash_update=signer.update if signer is not None else None,
+        progress=getattr(src, "consumed_elsewhere", None),
+    )
     try:
-        seal_regular_frames(
-            ends,
-            cipher=cipher,
-            suite=suite,
-            message_id=message_id,
-            frame_length=frame_length,
-            frames=frames,
-            workers=workers,
-            hash_update=signer.update if signer is not None else None,
-            progress=getattr(src, "consumed_elsewhere", None),
-        )
+        seal_regular_frames(job)
     except InputChanged as exc:
         raise InputChangedError(str(exc)) from None
-    record = 4 + suite.iv_length + frame_length + suite.tag_length
     src.seek(ends.src_pos + frames * frame_length)  # type: ignore[attr-defined]
-    dst.seek(ends.dst_pos + frames * record)  # type: ignore[attr-defined]
-    out.written += frames * record
+    dst.seek(ends.dst_pos + frames * job.record)  # type: ignore[attr-defined]
+    out.written += frames * job.record
     return frames
 
 

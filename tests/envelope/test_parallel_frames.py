@@ -56,16 +56,15 @@ def spy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Spy:
     calls: Spy = {"seal": [], "open": []}
     workers: int = request.param
 
-    def recording(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            calls[name].append(kwargs["frames"])
-            return real(*args, **kwargs)
+    def recording(name: str, real: Callable[[parallel.FrameJob], Any]) -> Callable[..., Any]:
+        def call(job: parallel.FrameJob) -> Any:
+            calls[name].append(job.frames)
+            return real(job)
 
         return call
 
-    for module in (encryption, decryption):
-        monkeypatch.setattr(module, "worker_count", lambda: workers)
-        monkeypatch.setattr(module, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "worker_count", lambda: workers)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setattr(
         encryption, "seal_regular_frames", recording("seal", parallel.seal_regular_frames)
     )
@@ -257,13 +256,15 @@ def test_an_input_that_shrinks_fails_cleanly(
 ) -> None:
     (tmp_path / "plain").write_bytes(_DATA)
 
+    real_file_ends = parallel.file_ends
+
     def stale(src: Any, dst: Any) -> parallel.FileEnds | None:
-        ends = parallel.file_ends(src, dst)
+        ends = real_file_ends(src, dst)
         assert ends is not None
         # The size fstat gave before someone truncated the file by 40 frames.
         return ends._replace(src_size=ends.src_size + 40 * _FRAME)
 
-    monkeypatch.setattr(encryption, "file_ends", stale)
+    monkeypatch.setattr(parallel, "file_ends", stale)
     with (
         (tmp_path / "plain").open("rb") as fin,
         (tmp_path / "sealed").open("wb") as fout,
@@ -306,13 +307,13 @@ def test_real_thresholds_leave_small_files_serial(tmp_path: Path) -> None:
     calls: list[int] = []
     real = parallel.seal_regular_frames
 
-    def spy_seal(*args: Any, **kwargs: Any) -> None:
-        calls.append(kwargs["frames"])
-        real(*args, **kwargs)
+    def spy_seal(job: parallel.FrameJob) -> None:
+        calls.append(job.frames)
+        real(job)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(encryption, "seal_regular_frames", spy_seal)
-        mp.setattr(encryption, "worker_count", lambda: 2)
+        mp.setattr(parallel, "worker_count", lambda: 2)
         small = parallel.MIN_PARALLEL_BYTES // 2
         (tmp_path / "plain").write_bytes(bytes(small))
         with (tmp_path / "plain").open("rb") as fin, (tmp_path / "sealed").open("wb") as fout:

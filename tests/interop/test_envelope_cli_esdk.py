@@ -168,12 +168,12 @@ def test_cli_files_on_worker_threads_against_the_esdk(
     for module, name in ((encryption, "seal_regular_frames"), (decryption, "open_regular_frames")):
         real = getattr(parallel, name)
 
-        def spy(*args: object, _real: Any = real, _name: str = name, **kwargs: object) -> object:
+        def spy(job: parallel.FrameJob, _real: Any = real, _name: str = name) -> object:
             seen.append(_name)
-            return _real(*args, **kwargs)
+            return _real(job)
 
         monkeypatch.setattr(module, name, spy)
-        monkeypatch.setattr(module, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
     big = os.urandom(parallel.MIN_PARALLEL_BYTES + 3 * 65536 + 11)
     (files / "big").write_bytes(big)
     ok(
