@@ -33,6 +33,7 @@ What stays as it was:
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import threading
@@ -159,6 +160,8 @@ def file_ends(src: Any, dst: Any) -> FileEnds | None:
     anyone writes past them. Anything else (pipes, sockets, in-memory streams, armor
     wrappers) returns None and keeps the serial path.
     """
+    if not (hasattr(os, "preadv") and hasattr(os, "pwrite")):  # not on Windows
+        return None
     src_fd, dst_fd = _fd(src), _fd(dst)
     if src_fd is None or dst_fd is None:
         return None
@@ -209,6 +212,8 @@ def _read_exactly(fd: int, view: memoryview, offset: int) -> bool:
 def _write_all(fd: int, view: memoryview, offset: int) -> None:
     while view:
         n = os.pwrite(fd, view, offset)
+        if n <= 0:  # a regular file takes at least one byte or raises; never spin
+            raise OSError(errno.EIO, "the output file accepted no bytes")
         view = view[n:]
         offset += n
 
