@@ -120,12 +120,19 @@ def worth_running(frames: int, frame_length: int) -> bool:
     return 0 < frames < MAX_FRAME_COUNT and frames * frame_length >= MIN_PARALLEL_BYTES
 
 
-def parallel_ends(src: Any, dst: Any) -> tuple[FileEnds, int] | None:
+def parallel_ends(src: Any, dst: Any, *, hashing: bool) -> tuple[FileEnds, int] | None:
     """(both ends, workers) when this machine has CPUs to spare and both ends are files
-    that frames can be read and written in at offsets (:func:`file_ends`)."""
-    workers = worker_count()
-    ends = file_ends(src, dst) if workers > 1 else None
-    return None if ends is None else (ends, workers)
+    that frames can be read and written in at offsets (:func:`file_ends`).
+
+    When the calling thread also hashes (signed suites), it keeps a CPU for that: the one
+    SHA-384 (or SM3) stream is the slowest part of a signed message and cannot be split,
+    so workers that took its CPU would only slow the whole down.
+    """
+    cpus = worker_count()
+    if cpus < 2:
+        return None
+    ends = file_ends(src, dst)
+    return None if ends is None else (ends, cpus - 1 if hashing else cpus)
 
 
 def worker_count() -> int:

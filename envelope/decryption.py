@@ -202,7 +202,7 @@ def _open_in_parallel(
     before the footer, and were the file changed under us so that it does not, the
     signature fails: never a false acceptance.)
     """
-    found = parallel_ends(src, dst)
+    found = parallel_ends(src, dst, hashing=verifier is not None)
     if found is None:
         return 0
     ends, workers = found

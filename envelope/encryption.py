@@ -184,7 +184,7 @@ def _seal_in_parallel(
     writes the whole body. Otherwise both streams are left positioned after those frames,
     so the serial loop writes the final frame exactly as it would have.
     """
-    found = parallel_ends(src, dst)
+    found = parallel_ends(src, dst, hashing=signer is not None)
     if found is None:
         return 0
     ends, workers = found
