@@ -10,10 +10,8 @@ spec: docs/keystore.md
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
@@ -109,7 +107,7 @@ class KeystoreBase:
         """
         saved = (self.config, self._principal)
         if region is not None and region != self.config.region:
-            self.config = dataclasses.replace(self.config, region=region)
+            self.config = self.config._replace(region=region)
         self._principal = principal
         try:
             yield self
@@ -247,6 +245,8 @@ class KeystoreBase:
         key, material_id = self._current_material(row)
         try:
             iv = self._rng(IV_LENGTH)
+            import uuid  # only here: its platform import costs every command start-up
+
             header = encode_header(uuid.UUID(row.key_id), material_id, iv)
             sealed = gcm_encrypt(row.key_spec, key, iv, plaintext, blob_aad(header, context))
         finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +31,8 @@ from kmskit.offline.errors import AuditLogError, KeystoreError
 __all__ = ["init_home", "open_audit_log", "open_keystore"]
 
 Rng = Callable[[int], bytes]
+# The default rng is os.urandom, which is what secrets.token_bytes returns; importing
+# secrets would load hmac (OpenSSL's _hashlib) and random into every command.
 _CONFIG_FIELDS = ("partition", "region", "account_id", "naming", "sealing")
 # Set in meta once the home has an audit anchor: from then on a missing anchor is an alarm.
 _ANCHORED = "audit_anchor"
@@ -46,7 +47,7 @@ def init_home(
     account_id: str = "111122223333",
     naming: str = "aws",
     clock: Clock = system_clock,
-    rng: Rng = secrets.token_bytes,
+    rng: Rng = os.urandom,
 ) -> HomeConfig:
     """Create a keystore home: the 0700 directory, the database, and the master key (a
     ``master.key`` file, or scrypt from ``passphrase`` when given).
@@ -83,7 +84,7 @@ def open_keystore(
     passphrase: str | None = None,
     create: bool = True,
     clock: Clock = system_clock,
-    rng: Rng = secrets.token_bytes,
+    rng: Rng = os.urandom,
 ) -> Keystore:
     """Open the keystore in ``home`` (else ``$KMSKIT_HOME``, else ``~/.kmskit``), creating it
     with default settings on first use when ``create`` (key-file sealing unless a

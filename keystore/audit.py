@@ -6,16 +6,14 @@ spec: docs/keystore.md#audit-log
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from kmskit.keystore._db import read_transaction
+from kmskit.keystore._record import FrozenRecord
 from kmskit.offline.errors import KeystoreError
 
 __all__ = ["AuditLog", "AuditRecord", "AuditVerification", "append_record"]
@@ -24,8 +22,10 @@ GENESIS_HASH = bytes(32)
 _BATCH = 500
 
 
-@dataclass(frozen=True)
-class AuditRecord:
+# Not frozen dataclasses: every operation writes a record, and importing ``dataclasses``
+# imports ``inspect`` (start-up; tests/keystore/test_startup_imports.py). AuditVerification
+# has a ``count``, which a NamedTuple field would hide tuple.count with.
+class AuditRecord(NamedTuple):
     """One audit record. ``outcome`` is ``"Success"`` or the KMS error code.
 
     ``parameters`` holds the non-secret request parameters; ``hash`` is the chain hash
@@ -51,23 +51,40 @@ class AuditRecord:
         return {**_fields(self), "Hash": self.hash}
 
 
-@dataclass(frozen=True)
-class AuditVerification:
+class AuditVerification(FrozenRecord):
     """The result of re-computing the chain.
 
     ``first_bad_sequence`` is the first record whose hash does not follow from the records
     before it (``None`` when ``ok``). ``head_hash`` is the stored hash of the newest record
     (64 zeros for an empty log). The keystore keeps it, with the count, in its audit anchor,
-    so a log cut short or a database replaced is reported too (``anchor_problem``).
+    so a log cut short or a database replaced is reported too (``anchor_problem``: why the
+    log does not extend the audit anchor, audit_anchor.py: truncated, or the database
+    deleted or replaced; None when it does).
     """
 
+    _fields = ("ok", "first_bad_sequence", "head_hash", "count", "anchor_problem")
+    __slots__ = _fields
     ok: bool
     first_bad_sequence: int | None
     head_hash: str
     count: int
-    # Why the log does not extend the audit anchor (audit_anchor.py): truncated, or the
-    # database deleted or replaced. None when it does.
-    anchor_problem: str | None = None
+    anchor_problem: str | None
+
+    def __init__(
+        self,
+        ok: bool,
+        first_bad_sequence: int | None,
+        head_hash: str,
+        count: int,
+        anchor_problem: str | None = None,
+    ) -> None:
+        self._set(
+            ok=ok,
+            first_bad_sequence=first_bad_sequence,
+            head_hash=head_hash,
+            count=count,
+            anchor_problem=anchor_problem,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -110,7 +127,13 @@ def _canonical(fields: Mapping[str, Any]) -> bytes:
 
 
 def _chain(previous: bytes, record_json: bytes) -> bytes:
-    return hashlib.sha256(previous + record_json).digest()
+    # SHA-256 from cryptography, loaded when a record is written or verified: reading the
+    # log (kmskit audit list) needs no cryptography at all.
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(previous + record_json)
+    return digest.finalize()
 
 
 def append_record(
@@ -189,6 +212,9 @@ class AuditLog:
         Returns a report and does not raise for a broken chain: callers decide (the CLI
         exits 1 naming ``first_bad_sequence``).
         """
+        # Only here: every operation loads this module, and hmac loads OpenSSL's hashlib.
+        import hmac
+
         conn = self._connection()
         previous = GENESIS_HASH
         expected_seq = 1

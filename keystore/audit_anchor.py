@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hmac
 import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from kmskit.keystore._record import FrozenRecord
 from kmskit.offline.errors import AuditLogError, FileAccessError, KeystoreError
 
 __all__ = [
@@ -54,11 +53,17 @@ _SLOT = 256
 class Mac(Protocol):
     def fingerprint(self, data: bytes | bytearray) -> bytes: ...
 
+    def verify_fingerprint(self, data: bytes | bytearray, tag: bytes) -> bool: ...
 
-@dataclass(frozen=True)
-class Anchor:
+
+class Anchor(FrozenRecord):
+    _fields = ("count", "head")
+    __slots__ = _fields
     count: int
     head: bytes  # 32 bytes; zeros for an empty log
+
+    def __init__(self, count: int, head: bytes) -> None:
+        self._set(count=count, head=head)
 
     def _message(self) -> bytes:
         return _MAC_LABEL + self.count.to_bytes(8, "big") + self.head
@@ -119,7 +124,7 @@ def read_anchor(home: Path, *, mac: Mac | None = None) -> Anchor | None:
     if newest is None:
         raise AuditLogError(f"{path} is damaged")
     _, anchor, tag = newest
-    if mac is not None and not hmac.compare_digest(mac.fingerprint(anchor._message()), tag):
+    if mac is not None and not mac.verify_fingerprint(anchor._message(), tag):
         raise AuditLogError(f"{path} was not written by this keystore (its MAC does not match)")
     return anchor
 
@@ -135,7 +140,9 @@ def check_anchor(conn: sqlite3.Connection, anchor: Anchor) -> str | None:
             f"the audit log ends at record {last} but {anchor.count} were written: the log was"
             " truncated or the database deleted or replaced"
         )
-    if not hmac.compare_digest(bytes(row[0]), anchor.head):
+    # Plain equality: both are the chain hash of a record, public (``kmskit audit verify``
+    # prints it) and not a MAC; the anchor's MAC was checked in constant time on reading.
+    if bytes(row[0]) != anchor.head:
         return (
             f"audit record {anchor.count} is not the one written: the database was replaced"
             " or the log rewritten"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from kmskit.keystore._record import FrozenRecord
 from kmskit.keystore._wipe import wipe
 from kmskit.offline.errors import KeystoreError, KmskitError, ValidationException
 
@@ -38,33 +38,49 @@ _REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _ACCOUNT = re.compile(r"[0-9]{1,32}")
 
 
-@dataclass(frozen=True)
-class HomeConfig:
+class HomeConfig(FrozenRecord):
     """The settings of one home: what goes into ARNs, the naming rules, how it is sealed.
 
     ``sealing`` is ``"key-file"`` (a random 32-byte ``master.key``) or ``"passphrase"``
     (scrypt). ``naming`` (``"aws"`` or ``"alibaba"``) chooses rotation limits (issue 5).
+    Raises :class:`ValidationException` for a malformed setting, also from ``_replace``.
     """
 
-    partition: str = "aws"
-    region: str = "us-east-1"
-    account_id: str = "111122223333"
-    naming: str = "aws"
-    sealing: str = SEALING_KEY_FILE
+    _fields = ("partition", "region", "account_id", "naming", "sealing")
+    __slots__ = _fields
+    partition: str
+    region: str
+    account_id: str
+    naming: str
+    sealing: str
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        partition: str = "aws",
+        region: str = "us-east-1",
+        account_id: str = "111122223333",
+        naming: str = "aws",
+        sealing: str = SEALING_KEY_FILE,
+    ) -> None:
         checks = (
-            ("partition", self.partition, _PARTITION),
-            ("region", self.region, _REGION),
-            ("account id", self.account_id, _ACCOUNT),
+            ("partition", partition, _PARTITION),
+            ("region", region, _REGION),
+            ("account id", account_id, _ACCOUNT),
         )
         for what, value, pattern in checks:
             if not isinstance(value, str) or pattern.fullmatch(value) is None:
                 raise ValidationException(f"invalid {what} {value!r}")
-        if self.naming not in NAMINGS:
+        if naming not in NAMINGS:
             raise ValidationException(f"naming must be one of {', '.join(NAMINGS)}")
-        if self.sealing not in (SEALING_KEY_FILE, SEALING_PASSPHRASE):
-            raise ValidationException(f"unknown sealing {self.sealing!r}")
+        if sealing not in (SEALING_KEY_FILE, SEALING_PASSPHRASE):
+            raise ValidationException(f"unknown sealing {sealing!r}")
+        self._set(
+            partition=partition,
+            region=region,
+            account_id=account_id,
+            naming=naming,
+            sealing=sealing,
+        )
 
     @property
     def arn_prefix(self) -> str:

@@ -12,8 +12,8 @@ condition works even when the parameter doesn't appear in the request").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kmskit.keystore.policy_conditions import encryption_context_key
@@ -32,10 +32,10 @@ __all__ = [
 ]
 
 
-# KeyFacts, GrantRequest and AuthorizationCheck are NamedTuples, not frozen dataclasses:
-# every operation's authorization loads this module, and a NamedTuple class costs a fifth
-# of a dataclass to create (start-up; tests/keystore/test_startup_imports.py). RequestContext
-# stays a dataclass for its default_factory.
+# KeyFacts, GrantRequest, AuthorizationCheck and RequestContext are NamedTuples, not frozen
+# dataclasses: every operation's authorization loads this module, importing ``dataclasses``
+# imports ``inspect``, and a NamedTuple class costs a fifth of a dataclass to create
+# (start-up; tests/keystore/test_startup_imports.py).
 class KeyFacts(NamedTuple):
     """What a check needs to know about the key: its ARN and its metadata's condition keys."""
 
@@ -72,8 +72,7 @@ class AuthorizationCheck(NamedTuple):
     context_field: str | None = None
 
 
-@dataclass(frozen=True)
-class RequestContext:
+class RequestContext(NamedTuple):
     """Everything evaluation looks at. ``values`` maps lower-cased condition keys to their
     values (absent: not in the request). ``encryption_context`` is None for operations that
     take none (grant constraints do not apply to them)."""
@@ -82,7 +81,7 @@ class RequestContext:
     resource: str  # the key ARN; "*" for account actions
     principal: Principal
     home_account: str
-    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    values: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # shared, so read-only
     encryption_context: Mapping[str, str] | None = None
     grant_request: GrantRequest | None = None
 

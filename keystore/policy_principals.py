@@ -16,8 +16,9 @@ names an account applies to every principal of that account in both modes, as on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+from kmskit.keystore._record import FrozenRecord
 
 __all__ = [
     "IamMapping",
@@ -50,16 +51,21 @@ def account_root_arn(account_id: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The caller of a request, by its IAM ARN."""
+# A FrozenRecord, not a frozen dataclass: every operation's authorization makes one, and
+# importing ``dataclasses`` imports ``inspect`` (start-up; kmskit.keystore._record).
+class Principal(FrozenRecord):
+    """The caller of a request, by its IAM ARN. Raises :class:`ValueError` for anything
+    else."""
 
+    _fields = ("arn",)
+    __slots__ = _fields
     arn: str
 
-    def __post_init__(self) -> None:
-        match = _ARN.fullmatch(self.arn)
+    def __init__(self, arn: str) -> None:
+        match = _ARN.fullmatch(arn)
         if match is None or (match["service"] == "sts") != self._is_sts_resource(match):
-            raise ValueError(f"{self.arn!r} is not an IAM principal ARN")
+            raise ValueError(f"{arn!r} is not an IAM principal ARN")
+        self._set(arn=arn)
 
     @staticmethod
     def _is_sts_resource(match: re.Match[str]) -> bool:
@@ -68,7 +74,7 @@ class Principal:
     @property
     def _match(self) -> re.Match[str]:
         match = _ARN.fullmatch(self.arn)
-        assert match is not None  # checked in __post_init__
+        assert match is not None  # checked in __init__
         return match
 
     @property

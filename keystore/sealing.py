@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -144,6 +144,19 @@ class MasterKey:
         mac = hmac.HMAC(self._fingerprint_key, hashes.SHA256())
         mac.update(data)
         return mac.finalize()
+
+    def verify_fingerprint(self, data: bytes | bytearray, tag: bytes) -> bool:
+        """Whether ``tag`` is :meth:`fingerprint` of ``data``, compared in constant time
+        (cryptography's ``HMAC.verify``)."""
+        if self._aead is None:
+            raise KeystoreError("the keystore is closed")
+        mac = hmac.HMAC(self._fingerprint_key, hashes.SHA256())
+        mac.update(data)
+        try:
+            mac.verify(tag)
+        except InvalidSignature:
+            return False
+        return True
 
     def check_value(self, rng: Rng) -> bytes:
         """The stored check value: AES-GCM of a fixed string, so a wrong key fails at open."""
