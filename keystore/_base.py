@@ -10,11 +10,11 @@ spec: docs/keystore.md
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -36,6 +36,8 @@ from kmskit.offline.specs import EncryptionAlgorithm, KeyUsage, profile
 # The blob format, its ciphers and the private-key code load when an operation uses key
 # material: every Keystore has this base, and DescribeKey and its kind never do.
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kmskit.keystore.audit_anchor import Anchor
     from kmskit.keystore.sealing import MasterKey
     from kmskit.offline.keys import PrivateKey
@@ -50,7 +52,7 @@ class KeystoreBase:
 
     def __init__(
         self,
-        home: Path,
+        home: str,
         config: HomeConfig,
         conn: sqlite3.Connection,
         master: MasterKey,
@@ -58,7 +60,7 @@ class KeystoreBase:
         clock: Clock,
         rng: Rng,
     ) -> None:
-        self.home = home
+        self._home = home  # a string: pathlib costs every command's start-up
         self.config = config
         self._conn: sqlite3.Connection | None = conn
         self._master = master
@@ -73,6 +75,13 @@ class KeystoreBase:
         # it durable (it runs on another thread: kmskit serve's sync thread).
         self._anchor_lock = threading.Lock()
         self._unsynced_anchor: Anchor | None = None
+
+    @property
+    def home(self) -> Path:
+        """The home directory (absolute)."""
+        from pathlib import Path
+
+        return Path(self._home)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -147,14 +156,14 @@ class KeystoreBase:
         """
         with self._anchor_lock:
             newest, self._unsynced_anchor = self._unsynced_anchor, None
-        _db.sync_to_disk(self.home / DB_NAME)
+        _db.sync_to_disk(os.path.join(self._home, DB_NAME))
         if newest is not None:
             from kmskit.keystore.audit_anchor import advance_anchor
 
             # As after any commit (_db.commit): a failed anchor write does not undo durable
             # operations; the anchor catches up at the next sync.
             with suppress(KeystoreError):
-                advance_anchor(self.home, newest, self._master)
+                advance_anchor(self._home, newest, self._master)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -25,7 +25,6 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Protocol
 
 from kmskit.keystore._record import FrozenRecord
@@ -110,12 +109,13 @@ def _newest_slot(data: bytes) -> tuple[int, Anchor, bytes] | None:
     return best
 
 
-def read_anchor(home: Path, *, mac: Mac | None = None) -> Anchor | None:
+def read_anchor(home: str | os.PathLike[str], *, mac: Mac | None = None) -> Anchor | None:
     """The anchor of ``home``, or None if it has none. Raises :class:`AuditLogError` if it is
     damaged or (with ``mac``) was not written with this master key."""
-    path = home / ANCHOR_NAME
+    path = os.path.join(home, ANCHOR_NAME)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -151,7 +151,7 @@ def check_anchor(conn: sqlite3.Connection, anchor: Anchor) -> str | None:
 
 
 @contextlib.contextmanager
-def _home_locked(home: Path) -> Iterator[None]:
+def _home_locked(home: str | os.PathLike[str]) -> Iterator[None]:
     fd = os.open(home, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -160,7 +160,7 @@ def _home_locked(home: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
+def write_anchor(home: str | os.PathLike[str], anchor: Anchor, mac: Mac) -> None:
     """Create the anchor file (atomically, fsynced), both slots holding ``anchor``. Raises
     :class:`KeystoreError`."""
     # Only a new home (or one made before anchors) writes the whole file: every open reads
@@ -169,19 +169,19 @@ def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
 
     data = _slot_text(anchor, mac) * _SLOTS
     try:
-        write_output(str(home / ANCHOR_NAME), data, overwrite=True, secret=True)
+        write_output(os.path.join(home, ANCHOR_NAME), data, overwrite=True, secret=True)
     except (FileAccessError, OSError) as exc:
         raise KeystoreError(f"cannot write the audit anchor: {exc}") from None
 
 
-def update_anchor(conn: sqlite3.Connection, home: Path, mac: Mac) -> None:
+def update_anchor(conn: sqlite3.Connection, home: str | os.PathLike[str], mac: Mac) -> None:
     """Bring the anchor up to the newest committed state (never backwards). Call after a
     commit that is on stable storage, outside any transaction. Raises
     :class:`KeystoreError` on an I/O failure."""
     advance_anchor(home, anchor_of(conn), mac)
 
 
-def advance_anchor(home: Path, newest: Anchor, mac: Mac) -> None:
+def advance_anchor(home: str | os.PathLike[str], newest: Anchor, mac: Mac) -> None:
     """Move the anchor forward to ``newest`` (never backwards). ``newest`` must be durable
     in the database already: :func:`update_anchor` after a synced commit, or the state a
     deferred group commit left, once the log has been synced (Keystore.sync_to_disk).
@@ -192,7 +192,7 @@ def advance_anchor(home: Path, newest: Anchor, mac: Mac) -> None:
     database is on stable storage first, so whatever a crash leaves of the anchor is at
     most behind the database, never ahead of it, and being behind is allowed.
     """
-    path = home / ANCHOR_NAME
+    path = os.path.join(home, ANCHOR_NAME)
     try:
         with _home_locked(home):
             try:

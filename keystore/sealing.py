@@ -6,10 +6,10 @@ spec: docs/keystore.md#master-key-and-sealing
 
 from __future__ import annotations
 
+import os
 import struct
 import unicodedata
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
@@ -179,7 +179,7 @@ class MasterKey:
 
 
 def create_master_key(
-    home: Path, *, passphrase: str | None, rng: Rng
+    home: str | os.PathLike[str], *, passphrase: str | None, rng: Rng
 ) -> tuple[MasterKey, dict[str, bytes | int | str]]:
     """Make the master key of a new home, and the meta entries that reopen it.
 
@@ -189,7 +189,7 @@ def create_master_key(
     meta: dict[str, bytes | int | str]
     if passphrase is None:
         raw = bytearray(rng(MASTER_KEY_LENGTH))
-        write_private_file(home / MASTER_KEY_NAME, raw)
+        write_private_file(os.path.join(home, MASTER_KEY_NAME), raw)
         meta = {"sealing": SEALING_KEY_FILE}
     else:
         if not passphrase:
@@ -208,7 +208,9 @@ def create_master_key(
     return master, meta
 
 
-def open_master_key(home: Path, meta: Mapping[str, object], *, passphrase: str | None) -> MasterKey:
+def open_master_key(
+    home: str | os.PathLike[str], meta: Mapping[str, object], *, passphrase: str | None
+) -> MasterKey:
     """Rebuild the master key of an existing home and check it against the check value.
 
     In key-file mode ``passphrase`` is ignored. Raises :class:`PassphraseRequiredError`
@@ -220,7 +222,7 @@ def open_master_key(home: Path, meta: Mapping[str, object], *, passphrase: str |
     if not isinstance(check, bytes):
         raise KeystoreError("the keystore has no master key check value")
     if sealing == SEALING_KEY_FILE:
-        raw = read_private_file(home / MASTER_KEY_NAME, MASTER_KEY_LENGTH)
+        raw = read_private_file(os.path.join(home, MASTER_KEY_NAME), MASTER_KEY_LENGTH)
     elif sealing == SEALING_PASSPHRASE:
         if passphrase is None:
             raise PassphraseRequiredError(
