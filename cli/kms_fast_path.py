@@ -61,9 +61,10 @@ def _parse(operation: Operation, args: list[str]) -> tuple[dict[str, Any], dict[
     split by the click command's own splitter (:mod:`kmskit.cli._aws_words`); this only
     narrows what it accepts."""
     try:
-        raw, chosen, repeated = split_words(flag_table(operation.params, paginated=False), args)
+        split = split_words(flag_table(operation.params, paginated=False), args)
     except CommandLineError:
         return None
+    raw, chosen, repeated = split.raw, split.chosen, split.repeated
     if repeated or any(dest not in _HANDLED_GLOBALS for dest in chosen):
         return None
     options = {dest: str(value) for dest, value in chosen.items()}

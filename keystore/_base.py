@@ -10,9 +10,9 @@ spec: docs/keystore.md
 
 from __future__ import annotations
 
+import _thread
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from types import TracebackType
@@ -73,7 +73,8 @@ class KeystoreBase:
         self.audit = AuditLog(self._connection)
         # A deferred group commit's audit anchor state, written once sync_to_disk has made
         # it durable (it runs on another thread: kmskit serve's sync thread).
-        self._anchor_lock = threading.Lock()
+        # _thread's lock is threading.Lock itself, without importing threading (start-up).
+        self._anchor_lock = _thread.allocate_lock()
         self._unsynced_anchor: Anchor | None = None
 
     @property

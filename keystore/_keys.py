@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
 
@@ -18,6 +18,7 @@ from kmskit.keystore._time import from_ms
 from kmskit.keystore.aliases import alias_target
 from kmskit.keystore.home import HomeConfig
 from kmskit.keystore.results import KeyMetadata
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import (
     DisabledException,
     InvalidMarkerException,
@@ -114,9 +115,9 @@ def key_material_id(key_id: str, material_id: int) -> str:
     return digest.finalize().hex()
 
 
-# A NamedTuple, not a frozen dataclass: every operation loads its key row, and importing
-# ``dataclasses`` imports ``inspect`` (start-up; tests/keystore/test_startup_imports.py).
-class KeyRow(NamedTuple):
+# A FrozenRecord, not a frozen dataclass: every operation loads its key row (start-up;
+# kmskit.offline._record).
+class KeyRow(FrozenRecord):
     key_id: str
     created_ms: int
     description: str

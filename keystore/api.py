@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import UnsupportedOperationException
 
 if TYPE_CHECKING:
@@ -33,11 +34,10 @@ def kebab(member: str) -> str:
     return words.lower()
 
 
-# AwsParam, Operation and PemText are NamedTuples, not frozen dataclasses: every ``kmskit
-# kms`` command loads this module, and importing ``dataclasses`` imports ``inspect`` (about
-# 10 ms of start-up; tests/keystore/test_startup_imports.py). ``_replace`` is
+# AwsParam, Operation and PemText are FrozenRecords, not frozen dataclasses: every ``kmskit
+# kms`` command loads this module (start-up; kmskit.offline._record). ``_replace`` is
 # ``dataclasses.replace``.
-class AwsParam(NamedTuple):
+class AwsParam(FrozenRecord):
     """One operation parameter: its API member name, how it is typed, and its help.
 
     ``support`` says what a local keystore does with it: ``ignored`` parameters are
@@ -76,7 +76,7 @@ Call = Callable[["Keystore", dict[str, Any]], Result]
 JSON_OUTPUTS = ("json", "text")
 
 
-class Operation(NamedTuple):
+class Operation(FrozenRecord):
     """One KMS API operation: its AWS CLI name, API name, parameters and call.
 
     ``outputs`` are the formats ``--output`` takes, the first being the default; ``pem``
@@ -92,7 +92,7 @@ class Operation(NamedTuple):
     outputs: tuple[str, ...] = JSON_OUTPUTS
 
 
-class PemText(NamedTuple):
+class PemText(FrozenRecord):
     """A result that is only PEM text (a CSR): ``to_pem()`` is what ``--output pem`` prints."""
 
     member: str

@@ -10,10 +10,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from kmskit.keystore._db import read_transaction
-from kmskit.keystore._record import FrozenRecord
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import KeystoreError
 
 __all__ = ["AuditLog", "AuditRecord", "AuditVerification", "append_record"]
@@ -22,10 +22,9 @@ GENESIS_HASH = bytes(32)
 _BATCH = 500
 
 
-# Not frozen dataclasses: every operation writes a record, and importing ``dataclasses``
-# imports ``inspect`` (start-up; tests/keystore/test_startup_imports.py). AuditVerification
-# has a ``count``, which a NamedTuple field would hide tuple.count with.
-class AuditRecord(NamedTuple):
+# FrozenRecords, not frozen dataclasses: every operation writes a record (start-up;
+# kmskit.offline._record).
+class AuditRecord(FrozenRecord):
     """One audit record. ``outcome`` is ``"Success"`` or the KMS error code.
 
     ``parameters`` holds the non-secret request parameters; ``hash`` is the chain hash
@@ -57,34 +56,16 @@ class AuditVerification(FrozenRecord):
     ``first_bad_sequence`` is the first record whose hash does not follow from the records
     before it (``None`` when ``ok``). ``head_hash`` is the stored hash of the newest record
     (64 zeros for an empty log). The keystore keeps it, with the count, in its audit anchor,
-    so a log cut short or a database replaced is reported too (``anchor_problem``: why the
-    log does not extend the audit anchor, audit_anchor.py: truncated, or the database
-    deleted or replaced; None when it does).
+    so a log cut short or a database replaced is reported too (``anchor_problem``).
     """
 
-    _fields = ("ok", "first_bad_sequence", "head_hash", "count", "anchor_problem")
-    __slots__ = _fields
     ok: bool
     first_bad_sequence: int | None
     head_hash: str
     count: int
-    anchor_problem: str | None
-
-    def __init__(
-        self,
-        ok: bool,
-        first_bad_sequence: int | None,
-        head_hash: str,
-        count: int,
-        anchor_problem: str | None = None,
-    ) -> None:
-        self._set(
-            ok=ok,
-            first_bad_sequence=first_bad_sequence,
-            head_hash=head_hash,
-            count=count,
-            anchor_problem=anchor_problem,
-        )
+    # Why the log does not extend the audit anchor (audit_anchor.py): truncated, or the
+    # database deleted or replaced. None when it does.
+    anchor_problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

@@ -27,7 +27,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Protocol
 
-from kmskit.keystore._record import FrozenRecord
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import AuditLogError, FileAccessError, KeystoreError
 
 __all__ = [
@@ -56,13 +56,8 @@ class Mac(Protocol):
 
 
 class Anchor(FrozenRecord):
-    _fields = ("count", "head")
-    __slots__ = _fields
     count: int
     head: bytes  # 32 bytes; zeros for an empty log
-
-    def __init__(self, count: int, head: bytes) -> None:
-        self._set(count=count, head=head)
 
     def _message(self) -> bytes:
         return _MAC_LABEL + self.count.to_bytes(8, "big") + self.head

@@ -9,8 +9,8 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from kmskit.keystore._record import FrozenRecord
 from kmskit.keystore._wipe import wipe
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import KeystoreError, KmskitError, ValidationException
 
 # Paths are strings (os.path) inside the keystore: pathlib imports urllib.parse and
@@ -52,41 +52,25 @@ class HomeConfig(FrozenRecord):
     Raises :class:`ValidationException` for a malformed setting, also from ``_replace``.
     """
 
-    _fields = ("partition", "region", "account_id", "naming", "sealing")
-    __slots__ = _fields
-    partition: str
-    region: str
-    account_id: str
-    naming: str
-    sealing: str
+    partition: str = "aws"
+    region: str = "us-east-1"
+    account_id: str = "111122223333"
+    naming: str = "aws"
+    sealing: str = SEALING_KEY_FILE
 
-    def __init__(
-        self,
-        partition: str = "aws",
-        region: str = "us-east-1",
-        account_id: str = "111122223333",
-        naming: str = "aws",
-        sealing: str = SEALING_KEY_FILE,
-    ) -> None:
+    def __post_init__(self) -> None:
         checks = (
-            ("partition", partition, _PARTITION),
-            ("region", region, _REGION),
-            ("account id", account_id, _ACCOUNT),
+            ("partition", self.partition, _PARTITION),
+            ("region", self.region, _REGION),
+            ("account id", self.account_id, _ACCOUNT),
         )
         for what, value, pattern in checks:
             if not isinstance(value, str) or pattern.fullmatch(value) is None:
                 raise ValidationException(f"invalid {what} {value!r}")
-        if naming not in NAMINGS:
+        if self.naming not in NAMINGS:
             raise ValidationException(f"naming must be one of {', '.join(NAMINGS)}")
-        if sealing not in (SEALING_KEY_FILE, SEALING_PASSPHRASE):
-            raise ValidationException(f"unknown sealing {sealing!r}")
-        self._set(
-            partition=partition,
-            region=region,
-            account_id=account_id,
-            naming=naming,
-            sealing=sealing,
-        )
+        if self.sealing not in (SEALING_KEY_FILE, SEALING_PASSPHRASE):
+            raise ValidationException(f"unknown sealing {self.sealing!r}")
 
     @property
     def arn_prefix(self) -> str:

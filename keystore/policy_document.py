@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
-from kmskit.keystore._record import FrozenRecord
 from kmskit.keystore.policy_actions import canonical_action, pattern_matches_some_action
 from kmskit.keystore.policy_conditions import ConditionClause, parse_conditions
 from kmskit.keystore.policy_principals import parse_principal_entry
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import MalformedPolicyDocumentException
 
 __all__ = ["MAX_POLICY_BYTES", "KeyPolicy", "Statement", "parse_key_policy"]
@@ -48,18 +48,6 @@ _BAD_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\xa0-\xff]")
 class Statement(FrozenRecord):
     """One validated statement; ``index`` is its position in ``Statement`` (from 0)."""
 
-    _fields = (
-        "index",
-        "sid",
-        "effect",
-        "principals",
-        "actions",
-        "not_action",
-        "resources",
-        "not_resource",
-        "conditions",
-    )
-    __slots__ = _fields
     index: int
     sid: str | None
     effect: str  # "Allow" or "Deny"
@@ -70,41 +58,15 @@ class Statement(FrozenRecord):
     not_resource: bool
     conditions: tuple[ConditionClause, ...]
 
-    def __init__(
-        self,
-        index: int,
-        sid: str | None,
-        effect: str,
-        principals: tuple[tuple[str, str], ...],
-        actions: tuple[str, ...],
-        not_action: bool,
-        resources: tuple[str, ...],
-        not_resource: bool,
-        conditions: tuple[ConditionClause, ...],
-    ) -> None:
-        self._set(
-            index=index,
-            sid=sid,
-            effect=effect,
-            principals=principals,
-            actions=actions,
-            not_action=not_action,
-            resources=resources,
-            not_resource=not_resource,
-            conditions=conditions,
-        )
-
     @property
     def label(self) -> str:
         """What names the statement in a decision and the audit log: its Sid, or its index."""
         return self.sid if self.sid else f"Statement[{self.index}]"
 
 
-# KeyPolicy is a NamedTuple rather than a frozen dataclass: every operation's authorization
-# loads this module, and a NamedTuple class costs a fifth of a dataclass to create
-# (start-up). Statement is a FrozenRecord (kmskit.keystore._record): a NamedTuple field may
-# not be named ``index`` without hiding tuple.index.
-class KeyPolicy(NamedTuple):
+# Statement and KeyPolicy are FrozenRecords rather than frozen dataclasses or NamedTuples:
+# every operation's authorization loads this module (start-up; kmskit.offline._record).
+class KeyPolicy(FrozenRecord):
     """A validated key policy; ``document`` is the text as put (GetKeyPolicy returns it)."""
 
     document: str

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from kmskit.keystore._record import FrozenRecord
+from kmskit.offline._record import FrozenRecord
 
 __all__ = [
     "IamMapping",
@@ -51,21 +51,17 @@ def account_root_arn(account_id: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
-# A FrozenRecord, not a frozen dataclass: every operation's authorization makes one, and
-# importing ``dataclasses`` imports ``inspect`` (start-up; kmskit.keystore._record).
+# A FrozenRecord, not a frozen dataclass: every operation's authorization makes one
+# (start-up; kmskit.offline._record).
 class Principal(FrozenRecord):
-    """The caller of a request, by its IAM ARN. Raises :class:`ValueError` for anything
-    else."""
+    """The caller of a request, by its IAM ARN."""
 
-    _fields = ("arn",)
-    __slots__ = _fields
     arn: str
 
-    def __init__(self, arn: str) -> None:
-        match = _ARN.fullmatch(arn)
+    def __post_init__(self) -> None:
+        match = _ARN.fullmatch(self.arn)
         if match is None or (match["service"] == "sts") != self._is_sts_resource(match):
-            raise ValueError(f"{arn!r} is not an IAM principal ARN")
-        self._set(arn=arn)
+            raise ValueError(f"{self.arn!r} is not an IAM principal ARN")
 
     @staticmethod
     def _is_sts_resource(match: re.Match[str]) -> bool:
@@ -74,7 +70,7 @@ class Principal(FrozenRecord):
     @property
     def _match(self) -> re.Match[str]:
         match = _ARN.fullmatch(self.arn)
-        assert match is not None  # checked in __init__
+        assert match is not None  # checked in __post_init__
         return match
 
     @property

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
+
+from kmskit.offline._record import FrozenRecord
 
 __all__ = ["KeyMetadata", "iso_time"]
 
@@ -44,10 +46,9 @@ def _page(items_name: str, items: list[dict[str, Any]], next_marker: str | None)
     return response
 
 
-# A NamedTuple, not a frozen dataclass like the other results: DescribeKey returns it, and
-# importing ``dataclasses`` imports ``inspect`` (start-up of ``kmskit kms describe-key``;
-# tests/keystore/test_startup_imports.py).
-class KeyMetadata(NamedTuple):
+# A FrozenRecord, not a frozen dataclass like the other results: DescribeKey returns it
+# (start-up of ``kmskit kms describe-key``; kmskit.offline._record).
+class KeyMetadata(FrozenRecord):
     """DescribeKey / CreateKey ``KeyMetadata``.
 
     ``deletion_protection`` is the Alibaba Cloud flag; ``to_response`` prints it as Alibaba

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import struct
-import unicodedata
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from kmskit.keystore._pyca_sealing import AESGCM_CLASS, HKDF_CLASS
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.home import (
     MASTER_KEY_NAME,
@@ -31,6 +29,9 @@ from kmskit.offline.errors import (
     PassphraseRequiredError,
     ValidationException,
 )
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = ["MasterKey", "create_master_key", "open_master_key"]
 
@@ -63,9 +64,9 @@ class MasterKey:
     def __init__(self, key: bytearray) -> None:
         if len(key) != MASTER_KEY_LENGTH:
             raise KeystoreError("the master key must be 32 bytes")
-        self._aead: AESGCM | None = AESGCM(key)
+        self._aead: AESGCM | None = AESGCM_CLASS(key)
         token_key = _derive(key, _TOKEN_KEY_INFO)
-        self._token_aead: AESGCM | None = AESGCM(token_key)
+        self._token_aead: AESGCM | None = AESGCM_CLASS(token_key)
         wipe(token_key)
         self._fingerprint_key = _derive(key, _FINGERPRINT_KEY_INFO)
         wipe(key)
@@ -255,6 +256,11 @@ def open_master_key(
 
 def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytearray:
     # NFC, so the same passphrase typed on differently-normalising systems opens the home.
+    # Only passphrase homes need scrypt (and unicodedata).
+    import unicodedata
+
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     secret = bytearray(unicodedata.normalize("NFC", passphrase).encode("utf-8"))
     try:
         return bytearray(Scrypt(salt=salt, length=MASTER_KEY_LENGTH, n=n, r=r, p=p).derive(secret))
@@ -263,7 +269,7 @@ def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytearray:
 
 
 def _derive(key: bytearray, info: bytes) -> bytearray:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=MASTER_KEY_LENGTH, salt=None, info=info)
+    hkdf = HKDF_CLASS(algorithm=hashes.SHA256(), length=MASTER_KEY_LENGTH, salt=None, info=info)
     return bytearray(hkdf.derive(key))
 
 
