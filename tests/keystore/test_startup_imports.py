@@ -71,6 +71,9 @@ NOT_NEEDED = (
     "kmskit.keystore.results_encryption",
     "kmskit.keystore.results_key_model",
     "kmskit.keystore.results_material",
+    "kmskit.keystore.api_asymmetric",  # the other families of the operation table
+    "kmskit.keystore.api_authorization",
+    "kmskit.keystore.api_material",
     "kmskit.keystore._aead",
     "kmskit.keystore._material_rows",
     "kmskit.keystore._csr_der",
