@@ -8,7 +8,7 @@ dataclass then costs about 1 ms to create; a ``typing.NamedTuple`` compiles ever
 annotation (a string, under ``from __future__ import annotations``) and source for its
 ``__new__``, 0.2-0.5 ms a class (issue 10: ``kmskit kms describe-key`` within 6x ``python -c
 pass``; tests/keystore/test_startup_imports.py). A subclass only reads its own annotations
-when it is created.
+when it is created, and one ``__init__`` serves them all.
 
 Subclasses are written as frozen dataclasses are (``typing.dataclass_transform`` tells the
 type checker so): annotated fields, in order, with optional defaults (immutable values;
@@ -29,6 +29,8 @@ __all__ = ["FrozenRecord"]
 class FrozenRecord:
     _fields: ClassVar[tuple[str, ...]] = ()
     _field_defaults: ClassVar[dict[str, Any]] = {}
+    _field_names: ClassVar[frozenset[str]] = frozenset()
+    _checked: ClassVar[bool] = False  # has a __post_init__
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -48,32 +50,34 @@ class FrozenRecord:
                 raise TypeError(f"{cls.__name__}: {name!r} has no default but follows one that has")
         cls._fields = (*cls._fields, *(name for name in own if name not in cls._fields))
         cls._field_defaults = defaults
+        cls._field_names = frozenset(cls._fields)
+        cls._checked = hasattr(cls, "__post_init__")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        fields = self._fields
-        name = type(self).__name__
-        if len(args) > len(fields):
-            raise TypeError(f"{name} takes {len(fields)} arguments but {len(args)} were given")
-        values = dict(zip(fields, args, strict=False))
-        for key, value in kwargs.items():
-            if key not in fields:
-                raise TypeError(f"{name} got an unexpected keyword argument {key!r}")
-            if key in values:
-                raise TypeError(f"{name} got multiple values for argument {key!r}")
-            values[key] = value
-        for field in fields:
-            if field in values:
-                object.__setattr__(self, field, values[field])
-            elif field in self._field_defaults:
-                object.__setattr__(self, field, self._field_defaults[field])
-            else:
-                raise TypeError(f"{name} is missing the argument {field!r}")
-        post_init = getattr(self, "__post_init__", None)
-        if post_init is not None:
-            post_init()
+        cls = type(self)
+        values = kwargs  # a dict of this call's own
+        if args:
+            if len(args) > len(cls._fields):
+                raise TypeError(f"{cls.__name__} takes {len(cls._fields)} arguments")
+            values = dict(zip(cls._fields, args, strict=False))
+            if not values.keys().isdisjoint(kwargs):
+                raise TypeError(f"{cls.__name__} got an argument twice")
+            values.update(kwargs)
+        if not cls._field_names.issuperset(values):
+            unknown = min(values.keys() - cls._field_names)
+            raise TypeError(f"{cls.__name__} has no field {unknown!r}")
+        if len(values) < len(cls._fields):
+            values = {**cls._field_defaults, **values}
+            if len(values) < len(cls._fields):
+                missing = next(field for field in cls._fields if field not in values)
+                raise TypeError(f"{cls.__name__} is missing the argument {missing!r}")
+        # Straight into the instance dict: __setattr__ refuses assignment.
+        self.__dict__.update(values)
+        if cls._checked:
+            self.__post_init__()  # type: ignore[attr-defined]
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, field) for field in self._fields)
+        return tuple(map(self.__dict__.__getitem__, self._fields))
 
     def _replace(self, **changes: Any) -> Self:
         """A copy with some fields changed, made (and checked) as a new record is."""
