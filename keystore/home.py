@@ -101,6 +101,8 @@ def home_dir(home: str | os.PathLike[str] | None = None) -> str:
     if home is None:
         home = os.environ.get(ENV_HOME) or DEFAULT_HOME
     path = os.path.expanduser(os.fspath(home))
+    if path.startswith("~"):  # pathlib raises RuntimeError here
+        raise KeystoreError(f"cannot expand {path!r}: no such user or home directory")
     if not os.path.isabs(path):
         path = os.path.join(os.getcwd(), path)
     # POSIX keeps a leading "//" (and pathlib with it); three or more slashes are one.
