@@ -249,14 +249,14 @@ class KeystoreBase:
         self, row: KeyRow, plaintext: bytes | bytearray, context: Mapping[str, str]
     ) -> tuple[bytes, int]:
         """A blob under the key's current material; returns it with the material id."""
+        import uuid  # only here: its platform import costs every command start-up
+
         from kmskit.keystore._aead import gcm_encrypt
         from kmskit.keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header
 
         key, material_id = self._current_material(row)
         try:
             iv = self._rng(IV_LENGTH)
-            import uuid  # only here: its platform import costs every command start-up
-
             header = encode_header(uuid.UUID(row.key_id), material_id, iv)
             sealed = gcm_encrypt(row.key_spec, key, iv, plaintext, blob_aad(header, context))
         finally:
