@@ -151,14 +151,14 @@ def parse_request(
 ) -> tuple[dict[str, Any], GlobalOptions]:
     """Parse argv into (request, options), or raise a click.UsageError naming the flag."""
     try:
-        raw, chosen, _ = split_words(command._flags(), args)
+        split = split_words(command._flags(), args)
     except CommandLineError as exc:
         if exc.unknown is not None:
             raise click.NoSuchOption(
                 exc.unknown, possibilities=exc.possibilities, ctx=ctx
             ) from None
         raise click.UsageError(str(exc), ctx=ctx) from None
-    return _build(command, ctx, raw, chosen)
+    return _build(command, ctx, split.raw, split.chosen)
 
 
 def _build(

@@ -2,8 +2,9 @@
 from a flag. Kept free of click: both the click command (:mod:`kmskit.cli._aws_args`) and
 the click-free fast path (:mod:`kmskit.cli.kms_fast_path`) read this one table.
 
-NamedTuples rather than dataclasses: importing ``dataclasses`` imports ``inspect``, a
-noticeable share of a ``kmskit kms`` command's start-up.
+FrozenRecords rather than dataclasses or NamedTuples: importing ``dataclasses`` imports
+``inspect``, and a NamedTuple is slow to create, each a noticeable share of a ``kmskit kms``
+command's start-up (:mod:`kmskit.offline._record`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
+
+from kmskit.offline._record import FrozenRecord
 
 __all__ = ["GLOBALS", "OUTPUTS", "GlobalFlag", "GlobalOptions", "default_output", "is_flag"]
 
 
-class GlobalOptions(NamedTuple):
+class GlobalOptions(FrozenRecord):
     """The AWS CLI's global options that mean something locally, plus ``--home``."""
 
     output: str = "json"
@@ -30,7 +33,7 @@ class GlobalOptions(NamedTuple):
     starting_token: str | None = None
 
 
-class GlobalFlag(NamedTuple):
+class GlobalFlag(FrozenRecord):
     flag: str
     takes_value: bool
     help: str

@@ -9,10 +9,10 @@ leaves any such error to the click command). Free of click for that reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from kmskit.cli._aws_globals import GLOBALS, GlobalFlag, is_flag
 from kmskit.keystore.api import AwsParam
+from kmskit.offline._record import FrozenRecord
 
 __all__ = ["CommandLineError", "FlagTable", "SplitWords", "flag_table", "split_words"]
 
@@ -31,7 +31,7 @@ class CommandLineError(Exception):
         self.possibilities = list(possibilities)
 
 
-class SplitWords(NamedTuple):
+class SplitWords(FrozenRecord):
     """``raw``: member → (parameter, its words, or the boolean a boolean flag sets);
     ``chosen``: global option destination → its word (True for a flag); ``repeated``: some
     member or option was given more than once (the last one counts, as in the AWS CLI)."""

@@ -47,23 +47,15 @@ _HANDLED_GLOBALS = ("output", "region", "principal", "home")
 _SIMPLE_KINDS = ("string", "boolean")
 
 
-def _operation(name: str) -> Operation | None:
-    from kmskit.keystore.api_table import OPERATIONS
-
-    for operation in OPERATIONS:
-        if operation.name == name:
-            return operation
-    return None
-
-
 def _parse(operation: Operation, args: list[str]) -> tuple[dict[str, Any], dict[str, str]] | None:
     """(request, chosen global options), or None for anything left to click. The words are
     split by the click command's own splitter (:mod:`kmskit.cli._aws_words`); this only
     narrows what it accepts."""
     try:
-        raw, chosen, repeated = split_words(flag_table(operation.params, paginated=False), args)
+        split = split_words(flag_table(operation.params, paginated=False), args)
     except CommandLineError:
         return None
+    raw, chosen, repeated = split.raw, split.chosen, split.repeated
     if repeated or any(dest not in _HANDLED_GLOBALS for dest in chosen):
         return None
     options = {dest: str(value) for dest, value in chosen.items()}
@@ -149,7 +141,9 @@ def try_kms(args: list[str]) -> int | None:
         return None
     if any(k.startswith("_KMSKIT_COMPLETE") for k in os.environ):
         return None  # shell completion is click's
-    operation = _operation(args[0])
+    from kmskit.keystore.api_table import operation_for_command
+
+    operation = operation_for_command(args[0])
     if operation is None or operation.list_key or tuple(operation.outputs) != OUTPUTS:
         return None
     parsed = _parse(operation, args[1:])

@@ -10,13 +10,11 @@ spec: docs/keystore.md
 
 from __future__ import annotations
 
-import dataclasses
+import _thread
+import os
 import sqlite3
-import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -38,6 +36,8 @@ from kmskit.offline.specs import EncryptionAlgorithm, KeyUsage, profile
 # The blob format, its ciphers and the private-key code load when an operation uses key
 # material: every Keystore has this base, and DescribeKey and its kind never do.
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kmskit.keystore.audit_anchor import Anchor
     from kmskit.keystore.sealing import MasterKey
     from kmskit.offline.keys import PrivateKey
@@ -52,7 +52,7 @@ class KeystoreBase:
 
     def __init__(
         self,
-        home: Path,
+        home: str,
         config: HomeConfig,
         conn: sqlite3.Connection,
         master: MasterKey,
@@ -60,7 +60,7 @@ class KeystoreBase:
         clock: Clock,
         rng: Rng,
     ) -> None:
-        self.home = home
+        self._home = home  # a string: pathlib costs every command's start-up
         self.config = config
         self._conn: sqlite3.Connection | None = conn
         self._master = master
@@ -73,8 +73,16 @@ class KeystoreBase:
         self.audit = AuditLog(self._connection)
         # A deferred group commit's audit anchor state, written once sync_to_disk has made
         # it durable (it runs on another thread: kmskit serve's sync thread).
-        self._anchor_lock = threading.Lock()
+        # _thread's lock is threading.Lock itself, without importing threading (start-up).
+        self._anchor_lock = _thread.allocate_lock()
         self._unsynced_anchor: Anchor | None = None
+
+    @property
+    def home(self) -> Path:
+        """The home directory (absolute)."""
+        from pathlib import Path
+
+        return Path(self._home)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -109,7 +117,7 @@ class KeystoreBase:
         """
         saved = (self.config, self._principal)
         if region is not None and region != self.config.region:
-            self.config = dataclasses.replace(self.config, region=region)
+            self.config = self.config._replace(region=region)
         self._principal = principal
         try:
             yield self
@@ -149,14 +157,14 @@ class KeystoreBase:
         """
         with self._anchor_lock:
             newest, self._unsynced_anchor = self._unsynced_anchor, None
-        _db.sync_to_disk(self.home / DB_NAME)
+        _db.sync_to_disk(os.path.join(self._home, DB_NAME))
         if newest is not None:
             from kmskit.keystore.audit_anchor import advance_anchor
 
             # As after any commit (_db.commit): a failed anchor write does not undo durable
             # operations; the anchor catches up at the next sync.
             with suppress(KeystoreError):
-                advance_anchor(self.home, newest, self._master)
+                advance_anchor(self._home, newest, self._master)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -241,6 +249,8 @@ class KeystoreBase:
         self, row: KeyRow, plaintext: bytes | bytearray, context: Mapping[str, str]
     ) -> tuple[bytes, int]:
         """A blob under the key's current material; returns it with the material id."""
+        import uuid  # only here: its platform import costs every command start-up
+
         from kmskit.keystore._aead import gcm_encrypt
         from kmskit.keystore.blob import IV_LENGTH, blob_aad, encode_blob, encode_header
 

@@ -18,7 +18,6 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from pathlib import Path
 
 from kmskit.keystore.home import create_private
 from kmskit.offline.errors import KeystoreError
@@ -170,7 +169,7 @@ def _grouped(conn: sqlite3.Connection) -> bool:
     return bool(getattr(conn, "grouped", False))
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """Open (creating if needed, mode 0600) the keystore database and bring its schema up to
     date.
 
@@ -212,7 +211,7 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
+def _check_ours(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> None:
     """A kmskit store (our application id) or a still empty file; otherwise refuse."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -345,7 +344,7 @@ def group_commit(conn: sqlite3.Connection, *, defer_sync: bool = False) -> Itera
             conn.execute("PRAGMA synchronous = FULL")
 
 
-def sync_to_disk(db_path: Path) -> None:
+def sync_to_disk(db_path: str | os.PathLike[str]) -> None:
     """fsync the write-ahead log of ``db_path``: every transaction committed before the
     call is then on stable storage, as ``synchronous = FULL`` would have made it.
 
@@ -355,8 +354,8 @@ def sync_to_disk(db_path: Path) -> None:
     frames it consumed are durable already. Safe on any thread: it uses no connection.
     Raises :class:`KeystoreError` if the file cannot be synced.
     """
-    wal = db_path.with_name(db_path.name + "-wal")
-    target = wal if wal.exists() else db_path
+    wal = os.fspath(db_path) + "-wal"
+    target = wal if os.path.exists(wal) else db_path
     try:
         fd = os.open(target, os.O_RDONLY)
         try:

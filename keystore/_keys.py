@@ -5,13 +5,12 @@ spec: docs/keystore.md#keys
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import struct
-import uuid
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives import hashes
 
 from kmskit.keystore._limits import ALIAS_PREFIX, LIST_KEYS_LIMITS, MAX_KEY_ID
 from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
@@ -19,6 +18,7 @@ from kmskit.keystore._time import from_ms
 from kmskit.keystore.aliases import alias_target
 from kmskit.keystore.home import HomeConfig
 from kmskit.keystore.results import KeyMetadata
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import (
     DisabledException,
     InvalidMarkerException,
@@ -48,6 +48,7 @@ __all__ = [
     "insert_material",
     "is_symmetric_encryption",
     "key_class",
+    "key_id_bytes",
     "key_material_id",
     "list_keys",
     "load_key",
@@ -94,15 +95,29 @@ def key_class(spec: KeySpec) -> str:
     return "asymmetric"
 
 
+def key_id_bytes(key_id: str) -> bytes:
+    """The 16 bytes of a key id, which is a UUID in its canonical ``8-4-4-4-12`` hex form
+    (CreateKey makes it): what ``uuid.UUID(key_id).bytes`` gives, without importing
+    :mod:`uuid` (its ``platform`` import alone costs every command about 3 ms of start-up).
+    Raises :class:`ValueError` for anything else."""
+    digits = key_id.replace("-", "")
+    raw = bytes.fromhex(digits) if len(key_id) == 36 and len(digits) == 32 else b""
+    if len(raw) != 16 or [key_id[i] for i in (8, 13, 18, 23)] != ["-"] * 4:
+        raise ValueError(f"{key_id!r} is not a key id")
+    return raw
+
+
 def key_material_id(key_id: str, material_id: int) -> str:
     """The ``KeyMaterialId`` KMS prints (64 hex digits): SHA-256 of a label, the key id and
     the material id (uint32), so it names one material without revealing anything."""
-    raw = _MATERIAL_ID_LABEL + uuid.UUID(key_id).bytes + struct.pack(">I", material_id)
-    return hashlib.sha256(raw).hexdigest()
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(_MATERIAL_ID_LABEL + key_id_bytes(key_id) + struct.pack(">I", material_id))
+    return digest.finalize().hex()
 
 
-@dataclass(frozen=True)
-class KeyRow:
+# A FrozenRecord, not a frozen dataclass: every operation loads its key row (start-up;
+# kmskit.offline._record).
+class KeyRow(FrozenRecord):
     key_id: str
     created_ms: int
     description: str
@@ -123,7 +138,7 @@ class KeyRow:
 
     @property
     def uuid_bytes(self) -> bytes:
-        return uuid.UUID(self.key_id).bytes
+        return key_id_bytes(self.key_id)
 
 
 _COLUMNS = (

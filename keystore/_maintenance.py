@@ -10,7 +10,6 @@ spec: docs/keystore.md#rotation, docs/keystore.md#importing-key-material
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -45,7 +44,7 @@ def rotate(
     material_id = _materials.next_material_id(conn, key_id)
     material = bytearray(rng(profile(spec).key_bits // 8))
     try:
-        sealed = master.seal(uuid.UUID(key_id).bytes, material_id, material, rng)
+        sealed = master.seal(_keys.key_id_bytes(key_id), material_id, material, rng)
     finally:
         wipe(material)
     _materials.add_material(conn, key_id, material_id, at_ms, sealed, rotation_type)

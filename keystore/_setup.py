@@ -8,10 +8,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from kmskit.keystore._db import connect, read_meta, transaction, write_meta
 from kmskit.keystore._time import Clock, now, system_clock
@@ -24,7 +22,7 @@ from kmskit.keystore.audit_anchor import (
     update_anchor,
     write_anchor,
 )
-from kmskit.keystore.home import DB_NAME, MASTER_KEY_NAME, HomeConfig, make_home_dir, resolve_home
+from kmskit.keystore.home import DB_NAME, MASTER_KEY_NAME, HomeConfig, home_dir, make_home_dir
 from kmskit.keystore.keystore import Keystore
 from kmskit.keystore.sealing import MasterKey, create_master_key, open_master_key
 from kmskit.offline.errors import AuditLogError, KeystoreError
@@ -32,6 +30,8 @@ from kmskit.offline.errors import AuditLogError, KeystoreError
 __all__ = ["init_home", "open_audit_log", "open_keystore"]
 
 Rng = Callable[[int], bytes]
+# The default rng is os.urandom, which is what secrets.token_bytes returns; importing
+# secrets would load hmac (OpenSSL's _hashlib) and random into every command.
 _CONFIG_FIELDS = ("partition", "region", "account_id", "naming", "sealing")
 # Set in meta once the home has an audit anchor: from then on a missing anchor is an alarm.
 _ANCHORED = "audit_anchor"
@@ -46,7 +46,7 @@ def init_home(
     account_id: str = "111122223333",
     naming: str = "aws",
     clock: Clock = system_clock,
-    rng: Rng = secrets.token_bytes,
+    rng: Rng = os.urandom,
 ) -> HomeConfig:
     """Create a keystore home: the 0700 directory, the database, and the master key (a
     ``master.key`` file, or scrypt from ``passphrase`` when given).
@@ -61,12 +61,12 @@ def init_home(
         naming=naming,
         sealing="key-file" if passphrase is None else "passphrase",
     )
-    path = resolve_home(home)
+    path = home_dir(home)
     make_home_dir(path)
     with _database_errors(path):
-        if not _exists(path / DB_NAME) or _is_empty(path / DB_NAME):
+        if not _exists(os.path.join(path, DB_NAME)) or _is_empty(os.path.join(path, DB_NAME)):
             _refuse_lost_database(path)
-        conn = connect(path / DB_NAME)
+        conn = connect(os.path.join(path, DB_NAME))
     try:
         created = _initialise(conn, path, config, passphrase, clock, rng)
         if created is None:
@@ -83,7 +83,7 @@ def open_keystore(
     passphrase: str | None = None,
     create: bool = True,
     clock: Clock = system_clock,
-    rng: Rng = secrets.token_bytes,
+    rng: Rng = os.urandom,
 ) -> Keystore:
     """Open the keystore in ``home`` (else ``$KMSKIT_HOME``, else ``~/.kmskit``), creating it
     with default settings on first use when ``create`` (key-file sealing unless a
@@ -94,15 +94,15 @@ def open_keystore(
     key file), and :class:`KeystoreError` (no home and not ``create``; not a keystore;
     unreadable).
     """
-    path = resolve_home(home)
+    path = home_dir(home)
     with _database_errors(path):
         return _open_keystore(path, passphrase, create, clock, rng)
 
 
 def _open_keystore(
-    path: Path, passphrase: str | None, create: bool, clock: Clock, rng: Rng
+    path: str, passphrase: str | None, create: bool, clock: Clock, rng: Rng
 ) -> Keystore:
-    db_path = path / DB_NAME
+    db_path = os.path.join(path, DB_NAME)
     if not _exists(db_path) or _is_empty(db_path):
         _refuse_lost_database(path)
         if not create:
@@ -143,7 +143,7 @@ def _open_keystore(
 
 def _initialise(
     conn: sqlite3.Connection,
-    path: Path,
+    path: str,
     config: HomeConfig,
     passphrase: str | None,
     clock: Clock,
@@ -181,7 +181,7 @@ def _initialise(
 
 
 @contextlib.contextmanager
-def _database_errors(path: Path) -> Iterator[None]:
+def _database_errors(path: str) -> Iterator[None]:
     """A damaged database (``database disk image is malformed``), one that cannot be written
     (``attempt to write a readonly database``) or a home we may not read is a KeystoreError:
     one line, exit 1, never a bug report."""
@@ -193,7 +193,7 @@ def _database_errors(path: Path) -> Iterator[None]:
         raise KeystoreError(f"cannot open the keystore in {path}: {exc.strerror}") from None
 
 
-def _exists(path: Path) -> bool:
+def _exists(path: str) -> bool:
     try:
         os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -203,38 +203,40 @@ def _exists(path: Path) -> bool:
     return True
 
 
-def _is_empty(db_path: Path) -> bool:
+def _is_empty(db_path: str) -> bool:
     """An empty database file with no write-ahead log beside it (a concurrent first use
     keeps its new schema in ``-wal`` until a checkpoint: that one is not empty)."""
-    wal = db_path.with_name(db_path.name + "-wal")
+    wal = db_path + "-wal"
     try:
-        return db_path.stat().st_size == 0 and (not _exists(wal) or wal.stat().st_size == 0)
+        return os.stat(db_path).st_size == 0 and (not _exists(wal) or os.stat(wal).st_size == 0)
     except FileNotFoundError:
         return True
 
 
-def _refuse_lost_database(path: Path) -> None:
+def _refuse_lost_database(path: str) -> None:
     """Refuse to make a new database beside the master key or audit anchor of a lost one:
     that would silently start an empty keystore (every key gone) whose fresh audit log
     verifies. Nothing is changed; restore the database from a backup."""
-    left = [name for name in (MASTER_KEY_NAME, ANCHOR_NAME) if _exists(path / name)]
+    left = [name for name in (MASTER_KEY_NAME, ANCHOR_NAME) if _exists(os.path.join(path, name))]
     if left:
         raise KeystoreError(
-            f"{path / DB_NAME} is missing or empty but {' and '.join(left)} is there: refusing"
-            " to start a new keystore over a lost one (restore the database from a backup;"
-            " a home that never held a key can simply be removed)"
+            f"{os.path.join(path, DB_NAME)} is missing or empty but {' and '.join(left)} is"
+            " there: refusing to start a new keystore over a lost one (restore the database"
+            " from a backup; a home that never held a key can simply be removed)"
         )
 
 
 def _check_anchored(
-    conn: sqlite3.Connection, path: Path, meta: dict[str, object], master: MasterKey
+    conn: sqlite3.Connection, path: str, meta: dict[str, object], master: MasterKey
 ) -> None:
     """The database must extend the audit anchor (audit_anchor.py). A home made before
     anchors existed gets one now."""
     anchor = read_anchor(path, mac=master)
     if anchor is None:
         if meta.get(_ANCHORED):
-            raise AuditLogError(f"{path / ANCHOR_NAME} is missing: the audit log cannot be trusted")
+            raise AuditLogError(
+                f"{os.path.join(path, ANCHOR_NAME)} is missing: the audit log cannot be trusted"
+            )
         # Anchor first, flag second: a crash between leaves an anchor, never a flag without one.
         update_anchor(conn, path, master)
         with transaction(conn):
@@ -263,8 +265,8 @@ def open_audit_log(home: str | os.PathLike[str] | None = None) -> Iterator[Audit
     auditor should be able to check it without the power to decrypt anything. Raises
     :class:`KeystoreError` if there is no keystore there.
     """
-    path = resolve_home(home)
-    db_path = path / DB_NAME
+    path = home_dir(home)
+    db_path = os.path.join(path, DB_NAME)
     with _database_errors(path):
         if not _exists(db_path) or _is_empty(db_path):
             _refuse_lost_database(path)

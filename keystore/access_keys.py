@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
 from typing import TYPE_CHECKING
 
 from kmskit.keystore._base import KeystoreBase
@@ -60,6 +59,9 @@ class AccessKeyOperations(KeystoreBase):
                 f"principal {principal!r} is not an IAM user or role ARN"
                 " (arn:aws:iam::<account>:user/NAME)"
             )
+        # secrets here: every Keystore carries this mixin, and it loads hmac and random.
+        import secrets
+
         from kmskit.keystore.results_access_keys import AccessKey, NewAccessKey
 
         with self._operation("CreateAccessKey", Principal=principal) as op:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import UnsupportedOperationException
 
 if TYPE_CHECKING:
@@ -34,8 +34,10 @@ def kebab(member: str) -> str:
     return words.lower()
 
 
-@dataclass(frozen=True)
-class AwsParam:
+# AwsParam, Operation and PemText are FrozenRecords, not frozen dataclasses: every ``kmskit
+# kms`` command loads this module (start-up; kmskit.offline._record). ``_replace`` is
+# ``dataclasses.replace``.
+class AwsParam(FrozenRecord):
     """One operation parameter: its API member name, how it is typed, and its help.
 
     ``support`` says what a local keystore does with it: ``ignored`` parameters are
@@ -74,8 +76,7 @@ Call = Callable[["Keystore", dict[str, Any]], Result]
 JSON_OUTPUTS = ("json", "text")
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(FrozenRecord):
     """One KMS API operation: its AWS CLI name, API name, parameters and call.
 
     ``outputs`` are the formats ``--output`` takes, the first being the default; ``pem``
@@ -91,8 +92,7 @@ class Operation:
     outputs: tuple[str, ...] = JSON_OUTPUTS
 
 
-@dataclass(frozen=True)
-class PemText:
+class PemText(FrozenRecord):
     """A result that is only PEM text (a CSR): ``to_pem()`` is what ``--output pem`` prints."""
 
     member: str

@@ -10,7 +10,6 @@ and refused rather than dropped; grant tokens must name live grants.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kmskit.keystore.api import (
@@ -344,7 +343,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "tag-resource",
         "TagResource",
         "Add or overwrite tags on a key. Prints nothing.",
-        (key_id(), replace(_TAGS, required=True)),
+        (key_id(), _TAGS._replace(required=True)),
         _tag_resource,
     ),
     Operation(
@@ -386,7 +385,7 @@ OPERATIONS: tuple[Operation, ...] = (
             AwsParam(
                 "CiphertextBlob", "blob", "The ciphertext: fileb://FILE, or base64.", required=True
             ),
-            replace(CONTEXT, help="The encryption context used to encrypt: JSON or k=v,k2=v2."),
+            CONTEXT._replace(help="The encryption context used to encrypt: JSON or k=v,k2=v2."),
             GRANT_TOKENS,
             key_id(
                 f"Fail unless the blob is under this key: {ID_HELP} Required with an"

@@ -6,16 +6,14 @@ spec: docs/keystore.md#audit-log
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from kmskit.keystore._db import read_transaction
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import KeystoreError
 
 __all__ = ["AuditLog", "AuditRecord", "AuditVerification", "append_record"]
@@ -24,8 +22,9 @@ GENESIS_HASH = bytes(32)
 _BATCH = 500
 
 
-@dataclass(frozen=True)
-class AuditRecord:
+# FrozenRecords, not frozen dataclasses: every operation writes a record (start-up;
+# kmskit.offline._record).
+class AuditRecord(FrozenRecord):
     """One audit record. ``outcome`` is ``"Success"`` or the KMS error code.
 
     ``parameters`` holds the non-secret request parameters; ``hash`` is the chain hash
@@ -51,8 +50,7 @@ class AuditRecord:
         return {**_fields(self), "Hash": self.hash}
 
 
-@dataclass(frozen=True)
-class AuditVerification:
+class AuditVerification(FrozenRecord):
     """The result of re-computing the chain.
 
     ``first_bad_sequence`` is the first record whose hash does not follow from the records
@@ -110,7 +108,13 @@ def _canonical(fields: Mapping[str, Any]) -> bytes:
 
 
 def _chain(previous: bytes, record_json: bytes) -> bytes:
-    return hashlib.sha256(previous + record_json).digest()
+    # SHA-256 from cryptography, loaded when a record is written or verified: reading the
+    # log (kmskit audit list) needs no cryptography at all.
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(previous + record_json)
+    return digest.finalize()
 
 
 def append_record(
@@ -189,6 +193,9 @@ class AuditLog:
         Returns a report and does not raise for a broken chain: callers decide (the CLI
         exits 1 naming ``first_bad_sequence``).
         """
+        # Only here: every operation loads this module, and hmac loads OpenSSL's hashlib.
+        import hmac
+
         conn = self._connection()
         previous = GENESIS_HASH
         expected_seq = 1

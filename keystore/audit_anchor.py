@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hmac
 import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import AuditLogError, FileAccessError, KeystoreError
 
 __all__ = [
@@ -54,9 +52,10 @@ _SLOT = 256
 class Mac(Protocol):
     def fingerprint(self, data: bytes | bytearray) -> bytes: ...
 
+    def verify_fingerprint(self, data: bytes | bytearray, tag: bytes) -> bool: ...
 
-@dataclass(frozen=True)
-class Anchor:
+
+class Anchor(FrozenRecord):
     count: int
     head: bytes  # 32 bytes; zeros for an empty log
 
@@ -105,12 +104,13 @@ def _newest_slot(data: bytes) -> tuple[int, Anchor, bytes] | None:
     return best
 
 
-def read_anchor(home: Path, *, mac: Mac | None = None) -> Anchor | None:
+def read_anchor(home: str | os.PathLike[str], *, mac: Mac | None = None) -> Anchor | None:
     """The anchor of ``home``, or None if it has none. Raises :class:`AuditLogError` if it is
     damaged or (with ``mac``) was not written with this master key."""
-    path = home / ANCHOR_NAME
+    path = os.path.join(home, ANCHOR_NAME)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -119,7 +119,7 @@ def read_anchor(home: Path, *, mac: Mac | None = None) -> Anchor | None:
     if newest is None:
         raise AuditLogError(f"{path} is damaged")
     _, anchor, tag = newest
-    if mac is not None and not hmac.compare_digest(mac.fingerprint(anchor._message()), tag):
+    if mac is not None and not mac.verify_fingerprint(anchor._message(), tag):
         raise AuditLogError(f"{path} was not written by this keystore (its MAC does not match)")
     return anchor
 
@@ -135,7 +135,9 @@ def check_anchor(conn: sqlite3.Connection, anchor: Anchor) -> str | None:
             f"the audit log ends at record {last} but {anchor.count} were written: the log was"
             " truncated or the database deleted or replaced"
         )
-    if not hmac.compare_digest(bytes(row[0]), anchor.head):
+    # Plain equality: both are the chain hash of a record, public (``kmskit audit verify``
+    # prints it) and not a MAC; the anchor's MAC was checked in constant time on reading.
+    if bytes(row[0]) != anchor.head:
         return (
             f"audit record {anchor.count} is not the one written: the database was replaced"
             " or the log rewritten"
@@ -144,7 +146,7 @@ def check_anchor(conn: sqlite3.Connection, anchor: Anchor) -> str | None:
 
 
 @contextlib.contextmanager
-def _home_locked(home: Path) -> Iterator[None]:
+def _home_locked(home: str | os.PathLike[str]) -> Iterator[None]:
     fd = os.open(home, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -153,7 +155,7 @@ def _home_locked(home: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
+def write_anchor(home: str | os.PathLike[str], anchor: Anchor, mac: Mac) -> None:
     """Create the anchor file (atomically, fsynced), both slots holding ``anchor``. Raises
     :class:`KeystoreError`."""
     # Only a new home (or one made before anchors) writes the whole file: every open reads
@@ -162,19 +164,19 @@ def write_anchor(home: Path, anchor: Anchor, mac: Mac) -> None:
 
     data = _slot_text(anchor, mac) * _SLOTS
     try:
-        write_output(str(home / ANCHOR_NAME), data, overwrite=True, secret=True)
+        write_output(os.path.join(home, ANCHOR_NAME), data, overwrite=True, secret=True)
     except (FileAccessError, OSError) as exc:
         raise KeystoreError(f"cannot write the audit anchor: {exc}") from None
 
 
-def update_anchor(conn: sqlite3.Connection, home: Path, mac: Mac) -> None:
+def update_anchor(conn: sqlite3.Connection, home: str | os.PathLike[str], mac: Mac) -> None:
     """Bring the anchor up to the newest committed state (never backwards). Call after a
     commit that is on stable storage, outside any transaction. Raises
     :class:`KeystoreError` on an I/O failure."""
     advance_anchor(home, anchor_of(conn), mac)
 
 
-def advance_anchor(home: Path, newest: Anchor, mac: Mac) -> None:
+def advance_anchor(home: str | os.PathLike[str], newest: Anchor, mac: Mac) -> None:
     """Move the anchor forward to ``newest`` (never backwards). ``newest`` must be durable
     in the database already: :func:`update_anchor` after a synced commit, or the state a
     deferred group commit left, once the log has been synced (Keystore.sync_to_disk).
@@ -185,7 +187,7 @@ def advance_anchor(home: Path, newest: Anchor, mac: Mac) -> None:
     database is on stable storage first, so whatever a crash leaves of the anchor is at
     most behind the database, never ahead of it, and being behind is allowed.
     """
-    path = home / ANCHOR_NAME
+    path = os.path.join(home, ANCHOR_NAME)
     try:
         with _home_locked(home):
             try:

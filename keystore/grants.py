@@ -24,12 +24,13 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from kmskit.keystore._grant_operations import GRANT_OPERATIONS
 from kmskit.keystore.policy_context import GrantRequest, KeyFacts, RequestContext
 from kmskit.keystore.policy_principals import IamMapping, Principal, principal_entry_matches
 from kmskit.keystore.results import iso_time
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import ValidationException
 from kmskit.offline.specs import SYMMETRIC_ENCRYPTION_SPECS
 
@@ -65,10 +66,9 @@ MAX_GRANT_TOKENS = 10
 _MAX_GRANT_TOKEN = 8192
 
 
-# Grant and GrantParameters are NamedTuples, not frozen dataclasses: every operation's
-# authorization loads this module, and a NamedTuple class costs a fifth of a dataclass to
-# create (start-up; tests/keystore/test_startup_imports.py).
-class Grant(NamedTuple):
+# Grant and GrantParameters are FrozenRecords, not frozen dataclasses or NamedTuples: every
+# operation's authorization loads this module (start-up; kmskit.offline._record).
+class Grant(FrozenRecord):
     """One grant on one key, as ListGrants shows it."""
 
     grant_id: str
@@ -153,7 +153,7 @@ def _constraint_map(value: object, field: str) -> dict[str, str] | None:
     return pairs
 
 
-class GrantParameters(NamedTuple):
+class GrantParameters(FrozenRecord):
     """CreateGrant's parameters once checked (operations without repeats, in order)."""
 
     grantee_principal: str

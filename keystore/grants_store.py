@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import json
 import re
 import sqlite3
@@ -69,7 +68,13 @@ def _grant_id_pattern() -> re.Pattern[str]:
 
 
 def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8")).digest()
+    # SHA-256 from cryptography: hashlib would load OpenSSL's _hashlib into every operation
+    # (this module is part of every authorization).
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(token.encode("utf-8"))
+    return digest.finalize()
 
 
 def _constraints_json(

@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kmskit.keystore._wipe import wipe
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import KeystoreError, KmskitError, ValidationException
+
+# Paths are strings (os.path) inside the keystore: pathlib imports urllib.parse and
+# ipaddress, about 6 ms of every kms command's start-up.
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "DB_NAME",
     "ENV_HOME",
     "MASTER_KEY_NAME",
     "HomeConfig",
+    "home_dir",
     "resolve_home",
 ]
 
@@ -38,12 +44,12 @@ _REGION = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _ACCOUNT = re.compile(r"[0-9]{1,32}")
 
 
-@dataclass(frozen=True)
-class HomeConfig:
+class HomeConfig(FrozenRecord):
     """The settings of one home: what goes into ARNs, the naming rules, how it is sealed.
 
     ``sealing`` is ``"key-file"`` (a random 32-byte ``master.key``) or ``"passphrase"``
     (scrypt). ``naming`` (``"aws"`` or ``"alibaba"``) chooses rotation limits (issue 5).
+    Raises :class:`ValidationException` for a malformed setting, also from ``_replace``.
     """
 
     partition: str = "aws"
@@ -84,32 +90,47 @@ def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
 
     ``~`` is expanded; the directory need not exist yet.
     """
+    from pathlib import Path
+
+    return Path(home_dir(home))
+
+
+def home_dir(home: str | os.PathLike[str] | None = None) -> str:
+    """:func:`resolve_home` as a string, without pathlib: absolute, ``~`` expanded, and
+    spelled as ``str(Path(...))`` spells it (no ``.`` or empty parts, no trailing slash)."""
     if home is None:
         home = os.environ.get(ENV_HOME) or DEFAULT_HOME
-    return Path(home).expanduser().absolute()
+    path = os.path.expanduser(os.fspath(home))
+    if path.startswith("~"):  # pathlib raises RuntimeError here
+        raise KeystoreError(f"cannot expand {path!r}: no such user or home directory")
+    if not os.path.isabs(path):
+        path = os.path.join(os.getcwd(), path)
+    # POSIX keeps a leading "//" (and pathlib with it); three or more slashes are one.
+    root = "//" if path.startswith("//") and not path.startswith("///") else "/"
+    return root + "/".join(part for part in path.split("/") if part not in ("", "."))
 
 
-def make_home_dir(path: Path) -> None:
+def make_home_dir(path: str) -> None:
     """Create the home (and missing parents), mode 0700. An existing directory is used as it
     is.
 
     Raises :class:`KeystoreError` if it cannot be created or is not a directory.
     """
     try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             try:
-                path.mkdir(mode=_DIR_MODE)
+                os.mkdir(path, _DIR_MODE)
                 os.chmod(path, _DIR_MODE)  # mkdir's mode is filtered by the umask
             except FileExistsError:
                 pass  # a concurrent process made it
-        if not path.is_dir():
+        if not os.path.isdir(path):
             raise KeystoreError(f"keystore home {path} is not a directory")
     except OSError as exc:
         raise KeystoreError(f"cannot create keystore home {path}: {exc.strerror}") from None
 
 
-def create_private(path: Path) -> None:
+def create_private(path: str | os.PathLike[str]) -> None:
     """Create ``path`` empty with mode 0600 unless it exists.
 
     SQLite creates the ``-wal`` and ``-shm`` files with the database file's mode, so creating
@@ -125,7 +146,7 @@ def create_private(path: Path) -> None:
         os.close(fd)
 
 
-def write_private_file(path: Path, data: bytes | bytearray) -> None:
+def write_private_file(path: str | os.PathLike[str], data: bytes | bytearray) -> None:
     """Write ``data`` to ``path`` atomically, mode 0600, leaving no temporary file behind
     even on a crash (:mod:`kmskit.offline.output_file`).
 
@@ -134,13 +155,13 @@ def write_private_file(path: Path, data: bytes | bytearray) -> None:
     from kmskit.offline.output_file import open_output
 
     try:
-        with open_output(str(path), overwrite=True, secret=True) as out:
+        with open_output(os.fspath(path), overwrite=True, secret=True) as out:
             out.file.write(memoryview(data))  # no copy of the key that could not be wiped
     except (KmskitError, OSError) as exc:
         raise KeystoreError(f"cannot write {path}: {exc}") from None
 
 
-def read_private_file(path: Path, size: int) -> bytearray:
+def read_private_file(path: str | os.PathLike[str], size: int) -> bytearray:
     """Read exactly ``size`` bytes from ``path`` into a bytearray the caller can wipe.
 
     Raises :class:`KeystoreError` if it is missing, unreadable or not ``size`` bytes long.

@@ -15,7 +15,6 @@ spec: docs/keystore.md#importing-key-material
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -107,7 +106,7 @@ class KeyImportOperations(KeystoreBase):
                 parameters_id, row.key_id, algorithm.value, spec.value, to_ms(valid_to), sealed
             )
             _materials.insert_import_parameters(op.db, stored, op.now_ms)
-            token = self._seal_token(row, stored, hashlib.sha256(spki).digest())
+            token = self._seal_token(row, stored, _sha256(spki))
             return ImportParameters(self.config.key_arn(row.key_id), token, spki, valid_to)
 
     def import_key_material(
@@ -358,3 +357,13 @@ def _checked_material(
             f"KMS imports RSA private keys only with RSA_AES_KEY_WRAP_*, not {algorithm}"
         )
     return bytearray(private.pkcs8_der())
+
+
+def _sha256(data: bytes) -> bytes:
+    # cryptography's SHA-256 (hashlib would load OpenSSL's _hashlib for every command:
+    # every Keystore carries this mixin).
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(data)
+    return digest.finalize()

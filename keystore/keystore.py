@@ -15,7 +15,6 @@ spec: docs/keystore.md
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -144,6 +143,8 @@ class Keystore(
             key_origin = _params.origin(origin)
             _params.description(description)
             checked_tags = {} if tags is None else _tags.validate_tags(tags)
+            import uuid  # only where a key id is made: its platform import is slow
+
             key_uuid = uuid.UUID(bytes=self._rng(16), version=4)
             material_id: int | None = None
             sealed = b""

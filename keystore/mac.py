@@ -5,9 +5,9 @@ spec: docs/keystore.md#hmac-operations
 
 from __future__ import annotations
 
-import hmac as _constant_time
 from typing import TYPE_CHECKING
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hmac
 
 from kmskit.keystore import _params
@@ -39,7 +39,7 @@ class MacOperations(KeystoreBase):
             algorithm = _params.mac_algorithm(mac_algorithm)
             data = _params.message(message)
             row = self._resolve(op, key_id)
-            mac = self._mac(row, algorithm, data)
+            mac = self._mac(row, algorithm, data).finalize()
             from kmskit.keystore.results_asymmetric import MacResult
 
             return MacResult(mac, algorithm.value, self.config.key_arn(row.key_id))
@@ -57,16 +57,18 @@ class MacOperations(KeystoreBase):
             data = _params.message(message)
             given = _params.signature_or_mac(mac, "Mac")
             row = self._resolve(op, key_id)
-            expected = self._mac(row, algorithm, data)
-            if not _constant_time.compare_digest(expected, given):
+            try:
+                self._mac(row, algorithm, data).verify(given)  # constant time
+            except InvalidSignature:
                 raise KMSInvalidMacException(
                     "the MAC is not valid for this key, message and MAC algorithm"
-                )
+                ) from None
             from kmskit.keystore.results_asymmetric import VerifyMacResult
 
             return VerifyMacResult(self.config.key_arn(row.key_id), algorithm.value)
 
-    def _mac(self, row: KeyRow, algorithm: MacAlgorithm, data: bytes) -> bytes:
+    def _mac(self, row: KeyRow, algorithm: MacAlgorithm, data: bytes) -> hmac.HMAC:
+        """The HMAC of ``data``, to finalize or verify (the key is wiped already)."""
         self._require_usage(row, KeyUsage.GENERATE_VERIFY_MAC)
         if algorithm not in profile(row.key_spec).mac:
             raise InvalidKeyUsageException(
@@ -80,4 +82,4 @@ class MacOperations(KeystoreBase):
         finally:
             wipe(key)
         mac.update(data)
-        return mac.finalize()
+        return mac

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from kmskit.keystore.policy_wildcards import wildcard_match
+from kmskit.offline._record import FrozenRecord
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -49,10 +50,9 @@ class KeyType(StrEnum):
     ARN = "ARN"
 
 
-# These value types are NamedTuples, not frozen dataclasses: every operation's authorization
-# loads this module, and a NamedTuple class costs a fifth of a dataclass to create
-# (start-up; tests/keystore/test_startup_imports.py).
-class _KeyInfo(NamedTuple):
+# These value types are FrozenRecords, not frozen dataclasses or NamedTuples: every
+# operation's authorization loads this module (start-up; kmskit.offline._record).
+class _KeyInfo(FrozenRecord):
     name: str
     type: KeyType
     multivalued: bool = False
@@ -130,7 +130,7 @@ def encryption_context_key(context_key: str) -> str:
     return _EC_PREFIX + context_key.lower()
 
 
-class ConditionClause(NamedTuple):
+class ConditionClause(FrozenRecord):
     """One operator applied to one condition key, with the policy's values for it."""
 
     operator: str  # as written, for messages

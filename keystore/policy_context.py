@@ -12,12 +12,13 @@ condition works even when the parameter doesn't appear in the request").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from kmskit.keystore.policy_conditions import encryption_context_key
 from kmskit.keystore.policy_principals import Principal
+from kmskit.offline._record import FrozenRecord
 
 if TYPE_CHECKING:
     from kmskit.keystore.results import KeyMetadata
@@ -32,11 +33,10 @@ __all__ = [
 ]
 
 
-# KeyFacts, GrantRequest and AuthorizationCheck are NamedTuples, not frozen dataclasses:
-# every operation's authorization loads this module, and a NamedTuple class costs a fifth
-# of a dataclass to create (start-up; tests/keystore/test_startup_imports.py). RequestContext
-# stays a dataclass for its default_factory.
-class KeyFacts(NamedTuple):
+# KeyFacts, GrantRequest, AuthorizationCheck and RequestContext are FrozenRecords, not
+# frozen dataclasses or NamedTuples: every operation's authorization loads this module
+# (start-up; kmskit.offline._record).
+class KeyFacts(FrozenRecord):
     """What a check needs to know about the key: its ARN and its metadata's condition keys."""
 
     arn: str
@@ -54,7 +54,7 @@ class KeyFacts(NamedTuple):
         return cls(metadata.arn, metadata.key_spec, metadata.key_usage, metadata.origin)
 
 
-class GrantRequest(NamedTuple):
+class GrantRequest(FrozenRecord):
     """The grant a CreateGrant request asks for; a grant that allows CreateGrant allows only
     grants within its own operations and constraints (checked by :mod:`keystore.grants`)."""
 
@@ -63,7 +63,7 @@ class GrantRequest(NamedTuple):
     subset: Mapping[str, str] | None = None
 
 
-class AuthorizationCheck(NamedTuple):
+class AuthorizationCheck(FrozenRecord):
     """One check an operation needs: the action, the request field naming its key (None for
     account actions), and the request field holding the encryption context it evaluates."""
 
@@ -72,8 +72,7 @@ class AuthorizationCheck(NamedTuple):
     context_field: str | None = None
 
 
-@dataclass(frozen=True)
-class RequestContext:
+class RequestContext(FrozenRecord):
     """Everything evaluation looks at. ``values`` maps lower-cased condition keys to their
     values (absent: not in the request). ``encryption_context`` is None for operations that
     take none (grant constraints do not apply to them)."""
@@ -82,7 +81,7 @@ class RequestContext:
     resource: str  # the key ARN; "*" for account actions
     principal: Principal
     home_account: str
-    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    values: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # shared, so read-only
     encryption_context: Mapping[str, str] | None = None
     grant_request: GrantRequest | None = None
 

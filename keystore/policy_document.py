@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from kmskit.keystore.policy_actions import canonical_action, pattern_matches_some_action
 from kmskit.keystore.policy_conditions import ConditionClause, parse_conditions
 from kmskit.keystore.policy_principals import parse_principal_entry
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import MalformedPolicyDocumentException
 
 __all__ = ["MAX_POLICY_BYTES", "KeyPolicy", "Statement", "parse_key_policy"]
@@ -45,8 +45,7 @@ _ELEMENTS = {
 _BAD_CHARACTER = re.compile(r"[^\t\n\r\x20-\x7e\xa0-\xff]")
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(FrozenRecord):
     """One validated statement; ``index`` is its position in ``Statement`` (from 0)."""
 
     index: int
@@ -65,11 +64,9 @@ class Statement:
         return self.sid if self.sid else f"Statement[{self.index}]"
 
 
-# KeyPolicy is a NamedTuple rather than a frozen dataclass: every operation's authorization
-# loads this module, and a NamedTuple class costs a fifth of a dataclass to create
-# (start-up). Statement stays a dataclass: a NamedTuple field may not be named ``index``
-# without hiding tuple.index.
-class KeyPolicy(NamedTuple):
+# Statement and KeyPolicy are FrozenRecords rather than frozen dataclasses or NamedTuples:
+# every operation's authorization loads this module (start-up; kmskit.offline._record).
+class KeyPolicy(FrozenRecord):
     """A validated key policy; ``document`` is the text as put (GetKeyPolicy returns it)."""
 
     document: str

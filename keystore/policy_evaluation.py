@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import NamedTuple
 
 from kmskit.keystore.grants import Grant, grant_allows
 from kmskit.keystore.policy_actions import action_matches
@@ -30,6 +29,7 @@ from kmskit.keystore.policy_principals import (
     principal_entry_matches,
 )
 from kmskit.keystore.policy_wildcards import wildcard_match
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import AccessDeniedException
 
 __all__ = ["Decision", "Outcome", "evaluate", "require_allowed", "statement_applies"]
@@ -41,10 +41,9 @@ class Outcome(StrEnum):
     IMPLICIT_DENY = "ImplicitDeny"
 
 
-# Decisions are NamedTuples rather than frozen dataclasses: every operation's authorization
-# loads this module, and a NamedTuple class costs a fifth of a dataclass to create
-# (start-up; tests/keystore/test_startup_imports.py).
-class Decision(NamedTuple):
+# Decisions are FrozenRecords rather than frozen dataclasses or NamedTuples: every
+# operation's authorization loads this module (start-up; kmskit.offline._record).
+class Decision(FrozenRecord):
     """The outcome and what decided it: a statement label, a grant id, or the IAM mapping
     (``statement`` is then ``"IAM"``)."""
 

@@ -40,7 +40,7 @@ __all__ = ["KeyPolicyOperations"]
 
 
 # Checking runs before every operation: a stored (valid) document is parsed once, and the
-# default document of a home is written once. Parsed policies are immutable (NamedTuple).
+# default document of a home is written once. Parsed policies are immutable (FrozenRecord).
 @functools.lru_cache(maxsize=256)
 def _parsed_policy(document: str) -> KeyPolicy:
     from kmskit.keystore.policy_document import parse_key_policy

@@ -16,8 +16,9 @@ names an account applies to every principal of that account in both modes, as on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+from kmskit.offline._record import FrozenRecord
 
 __all__ = [
     "IamMapping",
@@ -50,8 +51,9 @@ def account_root_arn(account_id: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
-@dataclass(frozen=True)
-class Principal:
+# A FrozenRecord, not a frozen dataclass: every operation's authorization makes one
+# (start-up; kmskit.offline._record).
+class Principal(FrozenRecord):
     """The caller of a request, by its IAM ARN."""
 
     arn: str

@@ -1,4 +1,4 @@
-"""What keystore operations return: frozen dataclasses that print as AWS KMS responses.
+"""What keystore operations return: frozen records that print as AWS KMS responses.
 
 This module holds KeyMetadata (what CreateKey and DescribeKey return) and the conventions
 every result follows; the other results live beside it, one module per family of
@@ -15,9 +15,10 @@ Results that carry plaintext hold it in a bytearray, leave it out of ``repr`` an
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from kmskit.offline._record import FrozenRecord
 
 __all__ = ["KeyMetadata", "iso_time"]
 
@@ -45,8 +46,9 @@ def _page(items_name: str, items: list[dict[str, Any]], next_marker: str | None)
     return response
 
 
-@dataclass(frozen=True)
-class KeyMetadata:
+# A FrozenRecord, not a frozen dataclass like the other results: DescribeKey returns it
+# (start-up of ``kmskit kms describe-key``; kmskit.offline._record).
+class KeyMetadata(FrozenRecord):
     """DescribeKey / CreateKey ``KeyMetadata``.
 
     ``deletion_protection`` is the Alibaba Cloud flag; ``to_response`` prints it as Alibaba

@@ -6,17 +6,15 @@ spec: docs/keystore.md#master-key-and-sealing
 
 from __future__ import annotations
 
+import os
 import struct
-import unicodedata
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from kmskit.keystore._pyca_sealing import AESGCM_CLASS, HKDF_CLASS
 from kmskit.keystore._wipe import wipe
 from kmskit.keystore.home import (
     MASTER_KEY_NAME,
@@ -31,6 +29,9 @@ from kmskit.offline.errors import (
     PassphraseRequiredError,
     ValidationException,
 )
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = ["MasterKey", "create_master_key", "open_master_key"]
 
@@ -63,9 +64,9 @@ class MasterKey:
     def __init__(self, key: bytearray) -> None:
         if len(key) != MASTER_KEY_LENGTH:
             raise KeystoreError("the master key must be 32 bytes")
-        self._aead: AESGCM | None = AESGCM(key)
+        self._aead: AESGCM | None = AESGCM_CLASS(key)
         token_key = _derive(key, _TOKEN_KEY_INFO)
-        self._token_aead: AESGCM | None = AESGCM(token_key)
+        self._token_aead: AESGCM | None = AESGCM_CLASS(token_key)
         wipe(token_key)
         self._fingerprint_key = _derive(key, _FINGERPRINT_KEY_INFO)
         wipe(key)
@@ -145,6 +146,19 @@ class MasterKey:
         mac.update(data)
         return mac.finalize()
 
+    def verify_fingerprint(self, data: bytes | bytearray, tag: bytes) -> bool:
+        """Whether ``tag`` is :meth:`fingerprint` of ``data``, compared in constant time
+        (cryptography's ``HMAC.verify``)."""
+        if self._aead is None:
+            raise KeystoreError("the keystore is closed")
+        mac = hmac.HMAC(self._fingerprint_key, hashes.SHA256())
+        mac.update(data)
+        try:
+            mac.verify(tag)
+        except InvalidSignature:
+            return False
+        return True
+
     def check_value(self, rng: Rng) -> bytes:
         """The stored check value: AES-GCM of a fixed string, so a wrong key fails at open."""
         nonce = rng(NONCE_LENGTH)
@@ -166,7 +180,7 @@ class MasterKey:
 
 
 def create_master_key(
-    home: Path, *, passphrase: str | None, rng: Rng
+    home: str | os.PathLike[str], *, passphrase: str | None, rng: Rng
 ) -> tuple[MasterKey, dict[str, bytes | int | str]]:
     """Make the master key of a new home, and the meta entries that reopen it.
 
@@ -176,7 +190,7 @@ def create_master_key(
     meta: dict[str, bytes | int | str]
     if passphrase is None:
         raw = bytearray(rng(MASTER_KEY_LENGTH))
-        write_private_file(home / MASTER_KEY_NAME, raw)
+        write_private_file(os.path.join(home, MASTER_KEY_NAME), raw)
         meta = {"sealing": SEALING_KEY_FILE}
     else:
         if not passphrase:
@@ -195,7 +209,9 @@ def create_master_key(
     return master, meta
 
 
-def open_master_key(home: Path, meta: Mapping[str, object], *, passphrase: str | None) -> MasterKey:
+def open_master_key(
+    home: str | os.PathLike[str], meta: Mapping[str, object], *, passphrase: str | None
+) -> MasterKey:
     """Rebuild the master key of an existing home and check it against the check value.
 
     In key-file mode ``passphrase`` is ignored. Raises :class:`PassphraseRequiredError`
@@ -207,7 +223,7 @@ def open_master_key(home: Path, meta: Mapping[str, object], *, passphrase: str |
     if not isinstance(check, bytes):
         raise KeystoreError("the keystore has no master key check value")
     if sealing == SEALING_KEY_FILE:
-        raw = read_private_file(home / MASTER_KEY_NAME, MASTER_KEY_LENGTH)
+        raw = read_private_file(os.path.join(home, MASTER_KEY_NAME), MASTER_KEY_LENGTH)
     elif sealing == SEALING_PASSPHRASE:
         if passphrase is None:
             raise PassphraseRequiredError(
@@ -240,6 +256,11 @@ def open_master_key(home: Path, meta: Mapping[str, object], *, passphrase: str |
 
 def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytearray:
     # NFC, so the same passphrase typed on differently-normalising systems opens the home.
+    # Only passphrase homes need scrypt (and unicodedata).
+    import unicodedata
+
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     secret = bytearray(unicodedata.normalize("NFC", passphrase).encode("utf-8"))
     try:
         return bytearray(Scrypt(salt=salt, length=MASTER_KEY_LENGTH, n=n, r=r, p=p).derive(secret))
@@ -248,7 +269,7 @@ def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytearray:
 
 
 def _derive(key: bytearray, info: bytes) -> bytearray:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=MASTER_KEY_LENGTH, salt=None, info=info)
+    hkdf = HKDF_CLASS(algorithm=hashes.SHA256(), length=MASTER_KEY_LENGTH, salt=None, info=info)
     return bytearray(hkdf.derive(key))
 
 

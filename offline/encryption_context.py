@@ -11,7 +11,6 @@ The context is never secret: it is logged and printed.
 
 from __future__ import annotations
 
-import hmac
 import struct
 from collections.abc import Mapping
 
@@ -114,6 +113,10 @@ def require_context_match(expected: Mapping[str, str], given: Mapping[str, str])
 
     Raises :class:`InvalidCiphertextException`, like KMS, without saying which pair differs.
     """
+    # Here rather than at the top: every keystore operation loads this module, and hmac
+    # loads OpenSSL's _hashlib.
+    import hmac
+
     a = serialize_encryption_context(expected)
     b = serialize_encryption_context(given)
     if not hmac.compare_digest(a, b):

@@ -84,9 +84,10 @@ _EC_CURVES: dict[KeySpec, ec.EllipticCurve] = {
 # that encode keys import it themselves, and the loaders come from offline/_pyca_loaders.py,
 # which takes cryptography's own loader functions without that import.
 #
-# PublicKey, PrivateKey and the spec profiles are NamedTuples, not dataclasses, for the same
-# reason: importing ``dataclasses`` imports ``inspect`` (and ``ast``, ``dis``, ``tokenize``),
-# about 25 ms before any work, on the path of every ``kmskit offline verify``.
+# PublicKey and PrivateKey are NamedTuples (the spec profiles FrozenRecords), not
+# dataclasses, for the same reason: importing ``dataclasses`` imports ``inspect`` (and
+# ``ast``, ``dis``, ``tokenize``), about 25 ms before any work, on the path of every
+# ``kmskit offline verify``.
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 # A sanity bound: no KMS public key, certificate or JSON document comes near 1 MiB.
 _MAX_INPUT = 1 << 20

@@ -13,8 +13,9 @@ Alibaba Cloud KMS "Key types" for the Alibaba spelling of the same specs.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Literal
 
+from kmskit.offline._record import FrozenRecord
 from kmskit.offline.errors import ValidationException
 
 __all__ = [
@@ -204,7 +205,7 @@ class DataKeySpec(StrEnum):
         return 32 if self is DataKeySpec.AES_256 else 16
 
 
-class SigningProfile(NamedTuple):
+class SigningProfile(FrozenRecord):
     """How a KMS signing algorithm hashes, and which message types KMS accepts for it.
 
     ``digest_length`` is the exact length of a DIGEST (or EXTERNAL_MU) input.
@@ -244,7 +245,7 @@ _SIGNING: dict[SigningAlgorithm, SigningProfile] = {
 }
 
 
-class SpecProfile(NamedTuple):
+class SpecProfile(FrozenRecord):
     """What KMS allows for one key spec, per key usage."""
 
     usages: tuple[KeyUsage, ...]

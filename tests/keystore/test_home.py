@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kmskit.keystore import init_home, open_keystore, resolve_home
+from kmskit.keystore.home import home_dir
 from kmskit.offline.errors import (
     IncorrectPassphraseError,
     KeystoreError,
@@ -31,6 +32,25 @@ def test_home_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.delenv("KMSKIT_HOME")
     assert resolve_home() == tmp_path / "user" / ".kmskit"
     assert resolve_home("~/elsewhere") == tmp_path / "user" / "elsewhere"
+
+
+@pytest.mark.parametrize(
+    "given", ["rel", "a/./b//c/", "./x/", "~", "~/k", "/abs//d/.", "//net/x", "///three", "/"]
+)
+def test_home_dir_spells_a_home_as_pathlib_does(
+    given: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The keystore handles its paths as strings (start-up: pathlib is not imported on the
+    # kms path); resolve_home and every message must still name the same directory.
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.chdir(tmp_path)
+    assert home_dir(given) == str(Path(given).expanduser().absolute())
+    assert resolve_home(given) == Path(given).expanduser().absolute()
+
+
+def test_a_home_under_an_unknown_user_is_refused() -> None:
+    with pytest.raises(KeystoreError, match="cannot expand '~no-such-user-kmskit/h'"):
+        home_dir("~no-such-user-kmskit/h")
 
 
 def test_files_are_0600_and_the_directory_0700_whatever_the_umask(home: Path) -> None:

@@ -8,11 +8,19 @@ as both front ends do (the operation table, authorized and audited) and writes
 ``sys.modules`` out; a module pulled in by any path, direct or indirect, fails the test.
 The probe also asserts what it must load (the policy engine, the audit log), so it cannot
 pass by doing less. Timings are in bench/bench_startup.py, not here.
+
+The same goes for the standard library and cryptography (issue 10: ``kmskit kms
+describe-key`` within 6x ``python -c pass``): ``dataclasses`` (it imports ``inspect``),
+``pathlib`` (``urllib.parse``, ``ipaddress``), ``uuid`` (``platform``), ``secrets``,
+``hmac`` and ``hashlib`` (OpenSSL's ``_hashlib``, ``random``), ``threading`` and
+cryptography's cipher and KDF packages each cost a share of that, and none is needed: both
+the library call and the command-line fast path are checked for them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +71,9 @@ NOT_NEEDED = (
     "kmskit.keystore.results_encryption",
     "kmskit.keystore.results_key_model",
     "kmskit.keystore.results_material",
+    "kmskit.keystore.api_asymmetric",  # the other families of the operation table
+    "kmskit.keystore.api_authorization",
+    "kmskit.keystore.api_material",
     "kmskit.keystore._aead",
     "kmskit.keystore._material_rows",
     "kmskit.keystore._csr_der",
@@ -80,6 +91,28 @@ NOT_NEEDED = (
     "cryptography.hazmat.primitives.asymmetric",
     "cryptography.hazmat.primitives.serialization",
 )
+# ... nor these, which it once loaded (what replaced each: keystore.home, _keys.key_id_bytes,
+# os.urandom, cryptography's hashes and HMAC.verify, offline._record, keystore._pyca_sealing).
+SLOW_TO_IMPORT = (
+    "dataclasses",
+    "inspect",
+    "pathlib",
+    "urllib",
+    "ipaddress",
+    "uuid",
+    "platform",
+    "secrets",
+    "random",
+    "hmac",
+    "hashlib",
+    "_hashlib",
+    "threading",
+    "unicodedata",
+    "click",
+    "cryptography.hazmat.primitives.ciphers",
+    "cryptography.hazmat.primitives.kdf",
+)
+NOT_NEEDED += SLOW_TO_IMPORT
 _PACKAGES = tuple(f"{name}." for name in NOT_NEEDED)
 # What it must load: the keystore, the key-policy check and the audit log.
 NEEDED = (
@@ -118,3 +151,50 @@ def test_probe_sees_the_modules_an_operation_loads(tmp_path: Path) -> None:
     answer, modules = _run_probe(home, "GenerateDataKey", request, tmp_path)
     assert answer["KeyId"] == key.arn
     assert {"kmskit.keystore.results_encryption", "kmskit.keystore.blob"} <= modules
+
+
+_CLI_PROBE = """
+import atexit, sys
+_path = sys.argv[1]
+def _dump():
+    with open(_path, "w") as fh:
+        fh.write("\\n".join(sorted(sys.modules)))
+atexit.register(_dump)
+sys.argv = ["kmskit", "kms", "describe-key", "--key-id", sys.argv[3], "--home", sys.argv[2]]
+from kmskit.cli.entry import run
+run()
+"""
+
+
+def test_kmskit_kms_describe_key_loads_nothing_slow(tmp_path: Path) -> None:
+    """``kmskit kms describe-key`` as the console script runs it: the click-free fast path
+    (kmskit.cli.kms_fast_path), authorized and audited like every call."""
+    home = tmp_path / "home"
+    with open_keystore(home) as ks:
+        key = ks.create_key(description="probe")
+    dump = tmp_path / "modules.txt"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AWS_DEFAULT_OUTPUT", "KMSKIT_PRINCIPAL", "AWS_REGION")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", _CLI_PROBE, str(dump), str(home), key.key_id],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    modules = set(dump.read_text().split("\n"))
+
+    assert json.loads(proc.stdout) == key.to_response()
+    assert "kmskit.cli.kms_fast_path" in modules
+    assert [m for m in NEEDED if m not in modules] == []
+    loaded = sorted(m for m in modules if m in NOT_NEEDED or m.startswith(_PACKAGES))
+    assert loaded == [], f"kmskit kms describe-key imported {loaded}"
+    with open_audit_log(home) as log:
+        last = list(log.records())[-1]
+    assert (last.operation, last.outcome) == ("DescribeKey", "Success")
+    assert last.authorization is not None and last.authorization[0]["Action"] == "kms:DescribeKey"
