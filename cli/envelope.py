@@ -15,6 +15,7 @@ under a one-time key (:mod:`kmskit.envelope._io`).
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -260,6 +261,17 @@ _FORCE = click.option(
 # -- running the jobs -----------------------------------------------------------------------
 
 
+# Errors that only writing can cause. The library writes to file objects that do not know
+# the output's name, so the line would otherwise blame standard output (cli.main).
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _named_output_error(exc: OSError, job: Job) -> OSError:
+    if exc.filename is None and exc.errno in _WRITE_ERRNOS and job.target != STDIO:
+        return OSError(exc.errno, exc.strerror, job.target)
+    return exc
+
+
 def _run_one(
     mode: Mode,
     job: Job,
@@ -291,10 +303,13 @@ def _run_one(
             out = output.file
             hold = output.in_place  # a device or FIFO, like stdout
         dst: Any = ArmorWriter(out) if encode else out
-        info = op(src, dst, hold)
-        if encode:
-            dst.close()
-        out.flush()
+        try:
+            info = op(src, dst, hold)
+            if encode:
+                dst.close()
+            out.flush()
+        except OSError as exc:
+            raise _named_output_error(exc, job) from None
         mark = log.write(mode, job, info)
         if output is not None:
             try:

@@ -462,3 +462,35 @@ def test_metadata_output_is_never_an_input_or_output(work: Path) -> None:
         )
         assert "--metadata-output" in assert_one_line_error(result, 2, USAGE)
     assert Path("data.bin").read_bytes() == data and not Path("m").exists()
+
+
+@pytest.mark.parametrize("size", [6 << 20, 12 << 20], ids=["one-thread", "worker-threads"])
+@pytest.mark.parametrize("verb", ["encrypt", "decrypt"])
+def test_an_output_that_outgrows_its_file_system_is_named(verb: str, size: int, work: Path) -> None:
+    """A regular output that cannot grow (RLIMIT_FSIZE: EFBIG, as a full disk is ENOSPC)
+    fails with one line naming the output, not standard output, and leaves nothing. 12 MiB
+    goes through envelope/_parallel_frames.py on a machine with two CPUs."""
+    import resource
+    import subprocess
+
+    from tests.faults._faults import KMSKIT, env
+
+    Path("aes.key").write_bytes(AES_KEY)
+    Path("data.bin").write_bytes(os.urandom(size))
+    ok(kmskit("encrypt", "data.bin", "-o", "m", "--wrapping-key", AES))
+    source = "data.bin" if verb == "encrypt" else "m"
+    before = listing(work)
+
+    def limit_file_size() -> None:  # in the child, before exec
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, 4 << 20))
+
+    result = subprocess.run(
+        [KMSKIT, verb, source, "-o", "out", "--wrapping-key", AES],
+        capture_output=True,
+        env=env(),
+        preexec_fn=limit_file_size,  # before exec: the limit is the child's alone
+        check=False,
+        timeout=120,
+    )
+    assert "File too large" in one_line(result, 1, f"{FILE_ERROR}: out")
+    assert listing(work) == before
