@@ -25,6 +25,7 @@ from kmskit.cli._lazy import load_command
 from kmskit.cli._root_help import short_help
 from kmskit.cli.commands import COMMANDS
 from kmskit.cli.main import kmskit
+from tests._module_probe import MODULES_AT_EXIT
 from tests.cli._keys import MESSAGE, KeyPair, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,17 +39,14 @@ def layer(module: str) -> str:
     return parts[1] if parts[0] == "kmskit" and len(parts) > 1 else parts[0]
 
 
-_PROBE = """
-import atexit, sys
-_path = sys.argv[1]
-def _dump():
-    with open(_path, "w") as fh:
-        fh.write("\\n".join(sorted(sys.modules)))
-atexit.register(_dump)
+_PROBE = (
+    MODULES_AT_EXIT
+    + """
 from kmskit.cli.entry import run
 sys.argv = ["kmskit", *sys.argv[2:]]
 run()
 """
+)
 
 
 def imported_modules(

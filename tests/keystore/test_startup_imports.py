@@ -26,14 +26,12 @@ import sys
 from pathlib import Path
 
 from kmskit.keystore import open_audit_log, open_keystore
+from tests._module_probe import MODULES_AT_EXIT
 
-_PROBE = """
-import atexit, json, sys
-_path = sys.argv[1]
-def _dump():
-    with open(_path, "w") as fh:
-        fh.write("\\n".join(sorted(sys.modules)))
-atexit.register(_dump)
+_PROBE = (
+    MODULES_AT_EXIT
+    + """
+import json
 from kmskit.keystore import open_keystore
 from kmskit.keystore.api import call, response
 from kmskit.keystore.api_table import operation_named
@@ -44,6 +42,7 @@ with open_keystore(sys.argv[2]) as ks:
         result = call(ks, operation_named(sys.argv[3]), json.loads(sys.argv[4]))
         print(json.dumps(response(result), default=str))
 """
+)
 
 
 def _run_probe(
@@ -153,17 +152,14 @@ def test_probe_sees_the_modules_an_operation_loads(tmp_path: Path) -> None:
     assert {"kmskit.keystore.results_encryption", "kmskit.keystore.blob"} <= modules
 
 
-_CLI_PROBE = """
-import atexit, sys
-_path = sys.argv[1]
-def _dump():
-    with open(_path, "w") as fh:
-        fh.write("\\n".join(sorted(sys.modules)))
-atexit.register(_dump)
+_CLI_PROBE = (
+    MODULES_AT_EXIT
+    + """
 sys.argv = ["kmskit", "kms", "describe-key", "--key-id", sys.argv[3], "--home", sys.argv[2]]
 from kmskit.cli.entry import run
 run()
 """
+)
 
 
 def test_kmskit_kms_describe_key_loads_nothing_slow(tmp_path: Path) -> None:
