@@ -118,6 +118,14 @@ def _verify(*args: str) -> list[str]:
     return ["offline", "verify", *args]
 
 
+def _check(key: str, algorithm: str, message: str, signature: str, *extra: str) -> list[str]:
+    """``offline verify`` of ``signature`` over ``message`` with ``key``, then ``extra``."""
+    return _verify(
+        "--public-key", key, "--signing-algorithm", algorithm,
+        "--message", message, "--signature", signature, *extra,
+    )  # fmt: skip
+
+
 _P256 = ("--public-key", "p256.pub", "--signing-algorithm", "ECDSA_SHA_256")
 VALID = {
     "der": _verify(*_P256, "--message", "msg", "--signature", "p256.sig"),
@@ -140,140 +148,27 @@ VALID = {
     ),
     "digest-of": _verify(*_P256, "--digest-of", "large", "--signature", "large.sig"),
     "fileb-scheme": _verify(*_P256, "--message", "fileb://msg", "--signature", "fileb://p256.sig"),
-    "getpublickey-json": _verify(
-        "--public-key",
-        "p256.json",
-        "--signing-algorithm",
-        "ECDSA_SHA_256",
-        "--message",
-        "msg",
-        "--signature",
-        "p256.sig",
-        "--output",
-        "json",
+    "getpublickey-json": _check(
+        "p256.json", "ECDSA_SHA_256", "msg", "p256.sig", "--output", "json"
     ),
-    "force": _verify(
-        "--public-key",
-        "p256-enc.json",
-        "--signing-algorithm",
-        "ECDSA_SHA_256",
-        "--message",
-        "msg",
-        "--signature",
-        "p256.sig",
-        "--force",
-    ),
+    "force": _check("p256-enc.json", "ECDSA_SHA_256", "msg", "p256.sig", "--force"),
     "options-in-any-order": _verify(
         "--signature", "p256.sig", "--message", "msg", *_P256[2:], *_P256[:2]
     ),
-    "rsa-pss": _verify(
-        "--public-key",
-        "rsa.pub",
-        "--signing-algorithm",
-        "RSASSA_PSS_SHA_256",
-        "--message",
-        "msg",
-        "--signature",
-        "rsa.pss",
-    ),
-    "rsa-pkcs1": _verify(
-        "--public-key",
-        "rsa.pub",
-        "--signing-algorithm",
-        "RSASSA_PKCS1_V1_5_SHA_384",
-        "--message",
-        "msg",
-        "--signature",
-        "rsa.pkcs1",
-    ),
-    "ed25519": _verify(
-        "--public-key",
-        "ed.pub",
-        "--signing-algorithm",
-        "ED25519_SHA_512",
-        "--message",
-        "msg",
-        "--signature",
-        "ed.sig",
-    ),
-    "ml-dsa": _verify(
-        "--public-key",
-        "mldsa.pub",
-        "--signing-algorithm",
-        "ML_DSA_SHAKE_256",
-        "--message",
-        "msg",
-        "--signature",
-        "mldsa.sig",
-    ),
-    "sm2-default-id": _verify(
-        "--public-key",
-        "sm2.pub",
-        "--signing-algorithm",
-        "SM2DSA",
-        "--message",
-        "msg",
-        "--signature",
-        "sm2.sig",
-    ),
-    "sm2-named-id": _verify(
-        "--public-key",
-        "sm2.pub",
-        "--signing-algorithm",
-        "SM2DSA",
-        "--message",
-        "msg",
-        "--signature",
-        "sm2-alice.sig",
-        "--sm2-id",
-        "alice",
-    ),
-    "sm2-hex-id": _verify(
-        "--public-key",
-        "sm2.pub",
-        "--signing-algorithm",
-        "SM2DSA",
-        "--message",
-        "msg",
-        "--signature",
-        "sm2-alice.sig",
-        "--sm2-id-hex",
-        "616c696365",
-    ),
+    "rsa-pss": _check("rsa.pub", "RSASSA_PSS_SHA_256", "msg", "rsa.pss"),
+    "rsa-pkcs1": _check("rsa.pub", "RSASSA_PKCS1_V1_5_SHA_384", "msg", "rsa.pkcs1"),
+    "ed25519": _check("ed.pub", "ED25519_SHA_512", "msg", "ed.sig"),
+    "ml-dsa": _check("mldsa.pub", "ML_DSA_SHAKE_256", "msg", "mldsa.sig"),
+    "sm2-default-id": _check("sm2.pub", "SM2DSA", "msg", "sm2.sig"),
+    "sm2-named-id": _check("sm2.pub", "SM2DSA", "msg", "sm2-alice.sig", "--sm2-id", "alice"),
+    "sm2-hex-id": _check("sm2.pub", "SM2DSA", "msg", "sm2-alice.sig", "--sm2-id-hex", "616c696365"),
 }
 LEFT_TO_CLICK = {
     "invalid-signature": _verify(*_P256, "--message", "big", "--signature", "p256.sig"),
-    "wrong-sm2-id": _verify(
-        "--public-key",
-        "sm2.pub",
-        "--signing-algorithm",
-        "SM2DSA",
-        "--message",
-        "msg",
-        "--signature",
-        "sm2-alice.sig",
-    ),
+    "wrong-sm2-id": _check("sm2.pub", "SM2DSA", "msg", "sm2-alice.sig"),
     "missing-file": _verify(*_P256, "--message", "nope", "--signature", "p256.sig"),
-    "unknown-algorithm": _verify(
-        "--public-key",
-        "p256.pub",
-        "--signing-algorithm",
-        "ECDSA_SHA_999",
-        "--message",
-        "msg",
-        "--signature",
-        "p256.sig",
-    ),
-    "lowercase-algorithm": _verify(
-        "--public-key",
-        "p256.pub",
-        "--signing-algorithm",
-        "ecdsa_sha_256",
-        "--message",
-        "msg",
-        "--signature",
-        "p256.sig",
-    ),
+    "unknown-algorithm": _check("p256.pub", "ECDSA_SHA_999", "msg", "p256.sig"),
+    "lowercase-algorithm": _check("p256.pub", "ecdsa_sha_256", "msg", "p256.sig"),
     "repeated-option": _verify(
         *_P256, "--message", "msg", "--message", "msg", "--signature", "p256.sig"
     ),
@@ -285,52 +180,12 @@ LEFT_TO_CLICK = {
     "message-type-with-digest-of": _verify(
         *_P256, "--digest-of", "large", "--message-type", "DIGEST", "--signature", "large.sig"
     ),
-    "both-sm2-ids": _verify(
-        "--public-key",
-        "sm2.pub",
-        "--signing-algorithm",
-        "SM2DSA",
-        "--message",
-        "msg",
-        "--signature",
-        "sm2.sig",
-        "--sm2-id",
-        "a",
-        "--sm2-id-hex",
-        "61",
+    "both-sm2-ids": _check(
+        "sm2.pub", "SM2DSA", "msg", "sm2.sig", "--sm2-id", "a", "--sm2-id-hex", "61"
     ),
-    "bad-hex-id": _verify(
-        "--public-key",
-        "sm2.pub",
-        "--signing-algorithm",
-        "SM2DSA",
-        "--message",
-        "msg",
-        "--signature",
-        "sm2.sig",
-        "--sm2-id-hex",
-        "zz",
-    ),
-    "usage-refused": _verify(
-        "--public-key",
-        "p256-enc.json",
-        "--signing-algorithm",
-        "ECDSA_SHA_256",
-        "--message",
-        "msg",
-        "--signature",
-        "p256.sig",
-    ),
-    "algorithm-for-another-key": _verify(
-        "--public-key",
-        "p256.pub",
-        "--signing-algorithm",
-        "RSASSA_PSS_SHA_256",
-        "--message",
-        "msg",
-        "--signature",
-        "p256.sig",
-    ),
+    "bad-hex-id": _check("sm2.pub", "SM2DSA", "msg", "sm2.sig", "--sm2-id-hex", "zz"),
+    "usage-refused": _check("p256-enc.json", "ECDSA_SHA_256", "msg", "p256.sig"),
+    "algorithm-for-another-key": _check("p256.pub", "RSASSA_PSS_SHA_256", "msg", "p256.sig"),
     "raw-message-too-long": _verify(*_P256, "--message", "large", "--signature", "large.sig"),
     "help": _verify(*_P256, "--help"),
     "unknown-option": _verify(*_P256, "--message", "msg", "--signature", "p256.sig", "--bogus"),
@@ -340,16 +195,7 @@ LEFT_TO_CLICK = {
     "signature-format-mismatch": _verify(
         *_P256, "--message", "msg", "--signature", "p256.raw", "--signature-format", "der"
     ),
-    "not-a-key": _verify(
-        "--public-key",
-        "msg",
-        "--signing-algorithm",
-        "ECDSA_SHA_256",
-        "--message",
-        "msg",
-        "--signature",
-        "p256.sig",
-    ),
+    "not-a-key": _check("msg", "ECDSA_SHA_256", "msg", "p256.sig"),
 }
 
 
