@@ -22,6 +22,7 @@ import pytest
 from kmskit.envelope.aliyun_format import encode_message, parse_message
 from kmskit.envelope.aliyun_message import decrypt_aliyun, encrypt_aliyun
 from kmskit.offline.errors import HeaderAuthenticationError, PayloadAuthenticationError
+from tests._peers import require_peer
 from tests.envelope.test_aliyun_format import KnownKeyKeyring
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,10 +37,7 @@ pytestmark = [pytest.mark.interop]
 
 @pytest.fixture(scope="module", autouse=True)
 def _peer_venv() -> None:
-    if not PEER_PYTHON.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{PEER_PYTHON} is missing: make .venv-aliyun-esdk/.installed")
-        pytest.skip("the Alibaba SDK peer venv is not built: make .venv-aliyun-esdk/.installed")
+    require_peer(PEER_PYTHON, "the Alibaba SDK peer venv", ".venv-aliyun-esdk/.installed")
 
 
 def peer(**request: Any) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from kmskit.offline.errors import (
     NotFoundException,
 )
 from kmskit.server.aliyun_sig import rpc_signature
+from tests._peers import require_peer
 from tests.interop.test_aliyun_esdk import PEER, PEER_PYTHON
 from tests.server._server import AccessKey, KmsServer, clean_env, create_access_key
 from tests.server.test_durability import _self_signed
@@ -135,8 +136,7 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
-    if not PEER_PYTHON.exists() and not os.environ.get("CI"):
-        pytest.skip("the Alibaba SDK peer venv is not built: make .venv-aliyun-esdk/.installed")
+    require_peer(PEER_PYTHON, "the Alibaba SDK peer venv", ".venv-aliyun-esdk/.installed")
     work = tmp_path_factory.mktemp("aliyun-keyring")
     cert, private = _self_signed(work)
     home = work / "home"
@@ -224,10 +224,7 @@ def test_missing_extra_names_it() -> None:
 
 def _sdk_kmskit(setup: Setup, *args: str) -> None:
     """Run the SDK venv's kmskit with the access key in Alibaba's environment variables."""
-    if not SDK_KMSKIT.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SDK_KMSKIT} is missing: make .venv-aliyun-kms/.installed")
-        pytest.skip("kmskit[aliyun] is not built: make .venv-aliyun-kms/.installed")
+    require_peer(SDK_KMSKIT, "kmskit[aliyun] in its own venv", ".venv-aliyun-kms/.installed")
     env = clean_env(
         ALIBABA_CLOUD_ACCESS_KEY_ID=setup.key.access_key_id,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET=setup.key.secret,

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from kmskit.offline import sm2
+from tests._peers import require_peer
 from tests.server._server import AccessKey, KmsServer, create_access_key
 from tests.server.test_durability import _self_signed
 
@@ -36,10 +37,7 @@ pytestmark = [pytest.mark.interop, pytest.mark.slow]
 
 @pytest.fixture(scope="module", autouse=True)
 def _peer_venv() -> None:
-    if not PEER_PYTHON.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{PEER_PYTHON} is missing: make .venv-aliyun-kms/.installed")
-        pytest.skip("the Alibaba KMS SDK peer venv is not built: make .venv-aliyun-kms/.installed")
+    require_peer(PEER_PYTHON, "the Alibaba KMS SDK peer venv", ".venv-aliyun-kms/.installed")
 
 
 class Alibaba:

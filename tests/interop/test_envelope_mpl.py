@@ -43,6 +43,7 @@ from kmskit.offline.errors import (
     UnsupportedMessageError,
 )
 from kmskit.offline.keys import load_public_key
+from tests._peers import require_peer
 from tests.envelope._helpers import rsa_private_pem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,10 +68,7 @@ pytestmark = [pytest.mark.interop, pytest.mark.slow]
 
 @pytest.fixture(scope="module", autouse=True)
 def _peer_venv() -> None:
-    if not PEER_PYTHON.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{PEER_PYTHON} is missing: make .venv-mpl/.installed")
-        pytest.skip("the MPL peer venv is not built: make .venv-mpl/.installed")
+    require_peer(PEER_PYTHON, "the MPL peer venv", ".venv-mpl/.installed")
 
 
 def peer(**request: Any) -> dict[str, Any]:
