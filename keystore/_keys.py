@@ -10,8 +10,6 @@ import struct
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import hashes
-
 from kmskit.keystore._limits import ALIAS_PREFIX, LIST_KEYS_LIMITS, MAX_KEY_ID
 from kmskit.keystore._paging import decode_marker, encode_marker, page_limit
 from kmskit.keystore._time import from_ms
@@ -110,9 +108,9 @@ def key_id_bytes(key_id: str) -> bytes:
 def key_material_id(key_id: str, material_id: int) -> str:
     """The ``KeyMaterialId`` KMS prints (64 hex digits): SHA-256 of a label, the key id and
     the material id (uint32), so it names one material without revealing anything."""
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(_MATERIAL_ID_LABEL + key_id_bytes(key_id) + struct.pack(">I", material_id))
-    return digest.finalize().hex()
+    from kmskit.keystore._digest import sha256  # only operations that show material ids
+
+    return sha256(_MATERIAL_ID_LABEL + key_id_bytes(key_id) + struct.pack(">I", material_id)).hex()
 
 
 # A FrozenRecord, not a frozen dataclass: every operation loads its key row (start-up;

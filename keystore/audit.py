@@ -108,13 +108,11 @@ def _canonical(fields: Mapping[str, Any]) -> bytes:
 
 
 def _chain(previous: bytes, record_json: bytes) -> bytes:
-    # SHA-256 from cryptography, loaded when a record is written or verified: reading the
-    # log (kmskit audit list) needs no cryptography at all.
-    from cryptography.hazmat.primitives import hashes
+    # Loaded when a record is written or verified: reading the log (kmskit audit list) needs
+    # no cryptography at all.
+    from kmskit.keystore._digest import sha256
 
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(previous + record_json)
-    return digest.finalize()
+    return sha256(previous + record_json)
 
 
 def append_record(

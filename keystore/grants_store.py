@@ -68,13 +68,10 @@ def _grant_id_pattern() -> re.Pattern[str]:
 
 
 def _digest(token: str) -> bytes:
-    # SHA-256 from cryptography: hashlib would load OpenSSL's _hashlib into every operation
-    # (this module is part of every authorization).
-    from cryptography.hazmat.primitives import hashes
+    # Imported here: this module is part of every authorization, most of which use no grant.
+    from kmskit.keystore._digest import sha256
 
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(token.encode("utf-8"))
-    return digest.finalize()
+    return sha256(token.encode("utf-8"))
 
 
 def _constraints_json(

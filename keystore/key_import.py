@@ -100,13 +100,14 @@ class KeyImportOperations(KeystoreBase):
                 )
             finally:
                 wipe(pkcs8)
+            from kmskit.keystore._digest import sha256
             from kmskit.keystore._material_rows import ImportParametersRow
 
             stored = ImportParametersRow(
                 parameters_id, row.key_id, algorithm.value, spec.value, to_ms(valid_to), sealed
             )
             _materials.insert_import_parameters(op.db, stored, op.now_ms)
-            token = self._seal_token(row, stored, _sha256(spki))
+            token = self._seal_token(row, stored, sha256(spki))
             return ImportParameters(self.config.key_arn(row.key_id), token, spki, valid_to)
 
     def import_key_material(
@@ -357,13 +358,3 @@ def _checked_material(
             f"KMS imports RSA private keys only with RSA_AES_KEY_WRAP_*, not {algorithm}"
         )
     return bytearray(private.pkcs8_der())
-
-
-def _sha256(data: bytes) -> bytes:
-    # cryptography's SHA-256 (hashlib would load OpenSSL's _hashlib for every command:
-    # every Keystore carries this mixin).
-    from cryptography.hazmat.primitives import hashes
-
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(data)
-    return digest.finalize()
