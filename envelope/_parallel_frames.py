@@ -24,9 +24,9 @@ What stays as it was:
 - **Failures.** Opening returns ``False`` on anything that is not plain success (a bad
   head, a bad tag, an input shorter than its size said). The caller then cuts the output
   back and decrypts the body serially, which stops at the very same frame with the very
-  same error. Encrypting raises :class:`InputChanged` when the input shrank meanwhile; the
-  caller starts the body again serially. Errors of the output itself (a full disk) are
-  raised as they are.
+  same error. Encrypting raises :class:`~offline.errors.InputChangedError` when the input
+  shrank meanwhile (the message would not match any one state of the file). Errors of the
+  output itself (a full disk) are raised as they are.
 - **Plaintext in memory.** Every buffer that held plaintext is wiped before its worker
   ends, whatever happened.
 """
@@ -45,13 +45,16 @@ from typing import Any, Final, NamedTuple
 from kmskit.envelope._crypto import SLACK, FrameCipher
 from kmskit.envelope.frames import FRAME_LABEL, BodyAad, check_regular_head, frame_iv
 from kmskit.envelope.suites import MAX_FRAME_COUNT, SuiteProfile
-from kmskit.offline.errors import BodyFormatError, PayloadAuthenticationError
+from kmskit.offline.errors import (
+    BodyFormatError,
+    InputChangedError,
+    PayloadAuthenticationError,
+)
 
 __all__ = [
     "MIN_PARALLEL_BYTES",
     "FileEnds",
     "FrameJob",
-    "InputChanged",
     "file_ends",
     "open_regular_frames",
     "parallel_ends",
@@ -76,10 +79,6 @@ _MAX_WORKERS: Final = 4
 _HASH_SLOTS: Final = 3
 _HASH_READ: Final = 1 << 20
 _PROGRESS_EVERY: Final = 0.25  # seconds between progress reports while only waiting
-
-
-class InputChanged(Exception):
-    """The input file ended before the size it had when encryption started."""
 
 
 class FileEnds(NamedTuple):
@@ -189,7 +188,6 @@ def file_ends(src: Any, dst: Any) -> FileEnds | None:
 
 
 class _Plan(NamedTuple):
-    frame_length: int
     frames: int  # regular frames 1..frames
     per_task: int
     tasks: int
@@ -199,7 +197,7 @@ class _Plan(NamedTuple):
 def _plan(frame_length: int, frames: int, workers: int) -> _Plan:
     per_task = max(1, _TASK_BYTES // frame_length)
     tasks = -(-frames // per_task)
-    return _Plan(frame_length, frames, per_task, tasks, min(workers, tasks))
+    return _Plan(frames, per_task, tasks, min(workers, tasks))
 
 
 def _wipe(buf: bytearray) -> None:
@@ -288,7 +286,7 @@ class _Crew:
 
 def seal_regular_frames(job: FrameJob) -> None:
     """Seal the job's frames: plaintext from ``ends.src_pos``, records from
-    ``ends.dst_pos``; the hash gets the sealed records. Raises :class:`InputChanged` when
+    ``ends.dst_pos``; the hash gets the sealed records. Raises :class:`InputChangedError` when
     the input ends early, and whatever writing raises."""
     ends, cipher, message_id, frame_length = job.ends, job.cipher, job.message_id, job.frame_length
     hash_update, record, iv_len = job.hash_update, job.record, job.suite.iv_length
@@ -314,7 +312,7 @@ def seal_regular_frames(job: FrameJob) -> None:
                     plain_view[: count * frame_length],
                     ends.src_pos + first * frame_length,
                 ):
-                    raise InputChanged("the input file shrank while it was being encrypted")
+                    raise InputChangedError("the input file shrank while it was being encrypted")
                 out = memoryview(sealed)
                 for k in range(count):
                     seq = first + k + 1

@@ -17,7 +17,6 @@ from kmskit.envelope._hash_lane import HashLane
 from kmskit.envelope._io import INITIAL_BUFFER, ByteSink, ByteSource, Reader, read_up_to, write_all
 from kmskit.envelope._parallel_frames import (
     FrameJob,
-    InputChanged,
     parallel_ends,
     seal_regular_frames,
     worth_running,
@@ -58,7 +57,7 @@ from kmskit.envelope.suites import (
     parse_commitment_policy,
 )
 from kmskit.offline.encryption_context import serialize_encryption_context
-from kmskit.offline.errors import InputChangedError, ValidationException
+from kmskit.offline.errors import ValidationException
 
 __all__ = ["encrypt", "encrypt_stream"]
 
@@ -206,10 +205,7 @@ def _seal_in_parallel(
         hash_update=signer.update if signer is not None else None,
         progress=getattr(src, "consumed_elsewhere", None),
     )
-    try:
-        seal_regular_frames(job)
-    except InputChanged as exc:
-        raise InputChangedError(str(exc)) from None
+    seal_regular_frames(job)
     src.seek(ends.src_pos + frames * frame_length)  # type: ignore[attr-defined]
     dst.seek(ends.dst_pos + frames * job.record)  # type: ignore[attr-defined]
     out.written += frames * job.record
