@@ -13,7 +13,8 @@ spec: docs/keystore.md, docs/cli.md ("kmskit kms"), docs/server.md
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kmskit.offline.errors import UnsupportedOperationException
@@ -27,43 +28,16 @@ if TYPE_CHECKING:
 __all__ = ["OPERATIONS", "operation_for_command", "operation_named"]
 
 
-def _keys() -> tuple[Operation, ...]:
-    from kmskit.keystore import api_keys
-
-    return api_keys.OPERATIONS
-
-
-def _asymmetric() -> tuple[Operation, ...]:
-    from kmskit.keystore import api_asymmetric
-
-    return api_asymmetric.OPERATIONS
-
-
-def _material() -> tuple[Operation, ...]:
-    from kmskit.keystore import api_material
-
-    return api_material.OPERATIONS
-
-
-def _authorization() -> tuple[Operation, ...]:
-    from kmskit.keystore import api_authorization
-
-    return api_authorization.OPERATIONS
-
-
-# The families in the table's order.
-_FAMILIES: tuple[Callable[[], tuple[Operation, ...]], ...] = (
-    _keys,
-    _asymmetric,
-    _material,
-    _authorization,
-)
+# The families, by module, in the table's order.
+_FAMILIES = ("api_keys", "api_asymmetric", "api_material", "api_authorization")
 
 
 def _rows() -> Iterator[Operation]:
     """The rows in the table's order, loading each family only when reached."""
     for family in _FAMILIES:
-        yield from family()
+        module = importlib.import_module(f"kmskit.keystore.{family}")
+        rows: tuple[Operation, ...] = module.OPERATIONS
+        yield from rows
 
 
 # Operations found by operation_named (only those: a server is asked for any name).
